@@ -1,0 +1,76 @@
+"""Linear warm-up then step decay, at fractions of training (LDAM-DRW recipe)."""
+
+from skorch.callbacks import LRScheduler
+from torch.optim.lr_scheduler import LambdaLR
+
+
+class WarmupMultiStep:
+    """Learning-rate factor of each epoch: linear warm-up, then step decay.
+
+    With 0-based epoch ``k`` the factor is ``(k + 1) / W`` during the first
+    ``W = round(warmup_frac * max_epochs)`` epochs, then
+    ``decay ** (number of milestones m with k >= round(m * max_epochs))``.
+    With the defaults and 200 epochs this is the LDAM-DRW script: ``lr * e / 5``
+    in (1-based) epochs 1-5, ``lr`` until 160, ``lr * 0.01`` in 161-180 and
+    ``lr * 1e-4`` after.
+
+    Parameters
+    ----------
+    max_epochs : int
+        Length of training.
+    warmup_frac : float, default=0.025
+        Fraction of training spent warming up (5 of 200 epochs).
+    milestones : tuple of float, default=(0.8, 0.9)
+        Fractions of training at which the rate is multiplied by ``decay``.
+    decay : float, default=0.01
+        Multiplicative factor at each milestone.
+
+    Examples
+    --------
+    >>> from skimbal.callbacks import WarmupMultiStep
+    >>> f = WarmupMultiStep(200)
+    >>> [f(k) for k in (0, 4, 5, 159, 160, 179, 180)]
+    [0.2, 1.0, 1, 1, 0.01, 0.01, 0.0001]
+    """
+
+    def __init__(self, max_epochs, warmup_frac=0.025, milestones=(0.8, 0.9), decay=0.01):
+        self.max_epochs = int(max_epochs)
+        self.warmup_frac = warmup_frac
+        self.milestones = tuple(milestones)
+        self.decay = decay
+
+    @property
+    def warmup_epochs(self):
+        return int(round(self.warmup_frac * self.max_epochs))
+
+    @property
+    def milestone_epochs(self):
+        return [int(round(m * self.max_epochs)) for m in self.milestones]
+
+    def __call__(self, epoch):
+        if epoch < self.warmup_epochs:
+            return (epoch + 1) / self.warmup_epochs
+        passed = sum(epoch >= m for m in self.milestone_epochs)
+        return self.decay**passed
+
+
+def warmup_multistep_scheduler(max_epochs, warmup_frac=0.025, milestones=(0.8, 0.9), decay=0.01):
+    """A skorch ``LRScheduler`` callback stepping :class:`WarmupMultiStep` per epoch.
+
+    Parameters
+    ----------
+    max_epochs : int
+        Length of training.
+    warmup_frac : float, default=0.025
+        Fraction of training spent warming up.
+    milestones : tuple of float, default=(0.8, 0.9)
+        Fractions of training at which the rate decays.
+    decay : float, default=0.01
+        Multiplicative factor at each milestone.
+
+    Returns
+    -------
+    callback : skorch.callbacks.LRScheduler
+    """
+    factor = WarmupMultiStep(max_epochs, warmup_frac, milestones, decay)
+    return LRScheduler(policy=LambdaLR, lr_lambda=factor, step_every="epoch")

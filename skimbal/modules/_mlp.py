@@ -1,0 +1,38 @@
+"""Multi-layer perceptron for tabular data."""
+
+from torch import nn
+
+
+class MLP(nn.Module):
+    """A ReLU multi-layer perceptron with a ``features`` / ``classifier`` split.
+
+    Parameters
+    ----------
+    n_features : int
+        Number of input features.
+    n_classes : int
+        Number of classes.
+    hidden_layer_sizes : tuple of int, default=(128, 128)
+        Width of each hidden layer; the last one is the feature size.
+    dropout : float, default=0.0
+        Dropout probability after each hidden layer.
+    """
+
+    def __init__(self, n_features, n_classes, hidden_layer_sizes=(128, 128), dropout=0.0):
+        super().__init__()
+        layers, width = [], n_features
+        for size in hidden_layer_sizes:
+            layers += [nn.Linear(width, size), nn.ReLU(inplace=True)]
+            if dropout:
+                layers.append(nn.Dropout(dropout))
+            width = size
+        self.feature_extractor = nn.Sequential(*layers)
+        self.n_features_out = width
+        self.classifier = nn.Linear(width, n_classes)
+
+    def features(self, x):
+        """Penultimate features."""
+        return self.feature_extractor(x.flatten(1))
+
+    def forward(self, x):
+        return self.classifier(self.features(x))
