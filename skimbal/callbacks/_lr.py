@@ -30,7 +30,7 @@ class WarmupMultiStep:
     >>> from skimbal.callbacks import WarmupMultiStep
     >>> f = WarmupMultiStep(200)
     >>> [f(k) for k in (0, 4, 5, 159, 160, 179, 180)]
-    [0.2, 1.0, 1, 1, 0.01, 0.01, 0.0001]
+    [0.2, 1.0, 1.0, 1.0, 0.01, 0.01, 0.0001]
     """
 
     def __init__(self, max_epochs, warmup_frac=0.025, milestones=(0.8, 0.9), decay=0.01):

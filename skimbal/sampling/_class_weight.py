@@ -27,7 +27,7 @@ def effective_number_weights(class_counts, beta=0.9999):
     --------
     >>> from skimbal.sampling import effective_number_weights
     >>> effective_number_weights([3, 1], beta=0.5).round(4).tolist()
-    [0.6364, 1.3636]
+    [0.7273, 1.2727]
     """
     if not 0 <= beta < 1:
         raise ValueError(f"beta must be in [0, 1), got {beta}.")

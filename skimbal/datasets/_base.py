@@ -1,0 +1,27 @@
+"""Where skimbal keeps downloaded data."""
+
+import os
+from pathlib import Path
+
+
+def get_data_home(data_home=None):
+    """Folder of skimbal's datasets, created if missing.
+
+    Like scikit-learn's ``get_data_home``: ``data_home`` if given, else the
+    ``SKIMBAL_DATA`` environment variable, else ``~/skimbal_data``.
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        Folder to use.
+
+    Returns
+    -------
+    data_home : str
+        The folder's path.
+    """
+    if data_home is None:
+        data_home = os.environ.get("SKIMBAL_DATA", Path("~") / "skimbal_data")
+    path = Path(data_home).expanduser()
+    path.mkdir(parents=True, exist_ok=True)
+    return str(path)

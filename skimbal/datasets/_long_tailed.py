@@ -1,0 +1,144 @@
+"""The LDAM-DRW protocol for making a balanced dataset long-tailed."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+
+
+@validate_params(
+    {
+        "n_classes": [Interval(Integral, 2, None, closed="left")],
+        "imbalance_ratio": [Interval(Real, 1, None, closed="left")],
+        "profile": [StrOptions({"exponential", "step"})],
+        "n_max": [Interval(Real, 1, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
+def long_tailed_counts(n_classes, imbalance_ratio, profile="exponential", n_max=5000):
+    """Per-class counts of the LDAM long-tailed protocol.
+
+    Exponential: ``int(n_max * (1 / imbalance_ratio) ** (c / (n_classes - 1)))``
+    for class index ``c``. Step: the first ``n_classes // 2`` classes keep
+    ``int(n_max)``, the others get ``int(n_max / imbalance_ratio)``.
+
+    Parameters
+    ----------
+    n_classes : int
+        Number of classes (at least 2).
+    imbalance_ratio : float
+        Ratio of the largest to the smallest class, at least 1.
+    profile : {"exponential", "step"}, default="exponential"
+        Shape of the class distribution.
+    n_max : float, default=5000
+        Size of the largest class.
+
+    Returns
+    -------
+    counts : list of int
+
+    Examples
+    --------
+    >>> from skimbal.datasets import long_tailed_counts
+    >>> long_tailed_counts(10, 100)
+    [5000, 2997, 1796, 1077, 645, 387, 232, 139, 83, 50]
+    >>> long_tailed_counts(4, 10, "step", n_max=500)
+    [500, 500, 50, 50]
+    """
+    factor = 1.0 / imbalance_ratio
+    if profile == "exponential":
+        return [int(n_max * factor ** (c / (n_classes - 1.0))) for c in range(n_classes)]
+    n_head = n_classes // 2
+    return [int(n_max)] * n_head + [int(n_max * factor)] * (n_classes - n_head)
+
+
+@validate_params(
+    {
+        "X": ["array-like"],
+        "y": ["array-like"],
+        "imbalance_ratio": [Interval(Real, 1, None, closed="left")],
+        "profile": [StrOptions({"exponential", "step"})],
+        "n_max": [Interval(Real, 1, None, closed="left"), None],
+        "random_state": ["random_state"],
+        "return_indices": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_long_tailed(
+    X, y, imbalance_ratio, profile="exponential", *, n_max=None, random_state=0,
+    return_indices=False,
+):
+    """Subsample a (balanced) dataset into a long-tailed one, as LDAM-DRW does.
+
+    Classes are taken in sorted order; class ``c`` keeps the count given by
+    :func:`long_tailed_counts`. The kept examples of each class are the first
+    ones of a shuffle of its indices, class by class, with one
+    ``RandomState(random_state)``: for the same seed this selects exactly the
+    indices of the reference code (``imbalance_cifar.py``, which calls
+    ``np.random.seed(rand_number)`` then ``np.random.shuffle`` per class).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, ...)
+        Data (any number of dimensions).
+    y : array-like of shape (n_samples,)
+        Labels.
+    imbalance_ratio : float
+        Ratio of the largest to the smallest class (100 for CIFAR-10-LT).
+        Must be at least 1.
+    profile : {"exponential", "step"}, default="exponential"
+        Shape of the class distribution.
+    n_max : float, default=None
+        Size of the largest class; ``None`` uses ``n_samples / n_classes``,
+        the reference's ``img_max``.
+    random_state : int, RandomState instance or None, default=0
+        Seed of the per-class shuffles.
+    return_indices : bool, default=False
+        Also return the selected indices into ``X``.
+
+    Returns
+    -------
+    X_lt : ndarray
+        The selected examples, class by class.
+    y_lt : ndarray
+        Their labels.
+    indices : ndarray of int
+        Positions in ``X``, if ``return_indices``.
+
+    Raises
+    ------
+    ValueError
+        If a class has fewer examples than its target count.
+
+    Notes
+    -----
+    For an odd number of classes the step profile gives the extra class to
+    the tail; the reference code builds ``2 * (C // 2)`` counts and so drops
+    the last class.
+    """
+    y = np.asarray(y)
+    X = np.asarray(X)
+    if len(X) != len(y):
+        raise ValueError(f"X and y have different lengths: {len(X)} and {len(y)}.")
+    classes = np.unique(y)
+    if len(classes) < 2:
+        raise ValueError(f"y needs at least 2 classes, got {classes.tolist()}.")
+    if n_max is None:
+        n_max = len(y) / len(classes)
+    counts = long_tailed_counts(len(classes), imbalance_ratio, profile, n_max)
+    rng = check_random_state(random_state)
+    selected = []
+    for label, count in zip(classes, counts):
+        idx = np.where(y == label)[0]
+        if count > len(idx):
+            raise ValueError(
+                f"class {label!r} has {len(idx)} examples, fewer than the "
+                f"{count} that n_max={n_max} and profile={profile!r} ask for."
+            )
+        rng.shuffle(idx)
+        selected.append(idx[:count])
+    indices = np.concatenate(selected)
+    if return_indices:
+        return X[indices], y[indices], indices
+    return X[indices], y[indices]

@@ -1,0 +1,114 @@
+"""Long-tailed MNIST, Fashion-MNIST and CIFAR-10/100 through torchvision."""
+
+import os
+
+import numpy as np
+
+from ._base import get_data_home
+from ._long_tailed import make_long_tailed
+
+_DOC_PARAMS = """
+    Parameters
+    ----------
+    imbalance_ratio : float, default=100
+        Ratio of the largest to the smallest training class.
+    profile : {{"exponential", "step"}}, default="exponential"
+        Shape of the training class distribution.
+    n_max : int, default={n_max}
+        Size of the largest training class.
+    random_state : int, RandomState instance or None, default=0
+        Seed of the subsampling (the LDAM protocol's ``rand_number``).
+    data_home : str or path-like, default=None
+        Folder holding torchvision's files (see :func:`get_data_home`).
+    download : bool, default=False
+        Let torchvision download missing files. Archives already in
+        ``data_home`` with the right checksums are used without a download.
+
+    Returns
+    -------
+    X_train : ndarray of shape (n_train, {shape}), uint8
+    y_train : ndarray of shape (n_train,)
+    X_test : ndarray of shape (n_test, {shape}), uint8
+        The full, balanced test set.
+    y_test : ndarray of shape (n_test,)
+"""
+
+
+def _open(dataset_cls, root, train, download):
+    """Open a torchvision dataset, extracting verified archives offline."""
+    resources = getattr(dataset_cls, "resources", None)
+    if resources and not download:
+        raw = os.path.join(root, dataset_cls.__name__, "raw")
+        archives = [os.path.join(raw, os.path.basename(url)) for url, _ in resources]
+        # torchvision's download() only extracts archives whose md5 matches
+        download = all(os.path.exists(a) for a in archives)
+    try:
+        return dataset_cls(root=root, train=train, download=download)
+    except RuntimeError as exc:
+        raise FileNotFoundError(
+            f"{dataset_cls.__name__} not found in data_home={root!r} ({exc}). Put "
+            "torchvision's files there or pass download=True."
+        ) from exc
+
+
+def _load(dataset_cls, imbalance_ratio, profile, n_max, random_state, data_home, download):
+    root = get_data_home(data_home)
+    train = _open(dataset_cls, root, True, download)
+    test = _open(dataset_cls, root, False, download)
+    X_train, y_train = _as_arrays(train)
+    X_test, y_test = _as_arrays(test)
+    X_train, y_train = make_long_tailed(
+        X_train, y_train, imbalance_ratio, profile, n_max=n_max,
+        random_state=random_state,
+    )
+    return X_train, y_train, X_test, y_test
+
+
+def _as_arrays(dataset):
+    data = np.asarray(dataset.data)
+    data = data[:, None] if data.ndim == 3 else data.transpose(0, 3, 1, 2)
+    return np.ascontiguousarray(data, dtype=np.uint8), np.asarray(dataset.targets, dtype=np.int64)
+
+
+def load_mnist_lt(imbalance_ratio=100, profile="exponential", *, n_max=5000,
+                  random_state=0, data_home=None, download=False):
+    from torchvision.datasets import MNIST
+
+    return _load(MNIST, imbalance_ratio, profile, n_max, random_state, data_home, download)
+
+
+def load_fashion_mnist_lt(imbalance_ratio=100, profile="exponential", *, n_max=5000,
+                          random_state=0, data_home=None, download=False):
+    from torchvision.datasets import FashionMNIST
+
+    return _load(FashionMNIST, imbalance_ratio, profile, n_max, random_state, data_home,
+                 download)
+
+
+def load_cifar10_lt(imbalance_ratio=100, profile="exponential", *, n_max=5000,
+                    random_state=0, data_home=None, download=False):
+    from torchvision.datasets import CIFAR10
+
+    return _load(CIFAR10, imbalance_ratio, profile, n_max, random_state, data_home, download)
+
+
+def load_cifar100_lt(imbalance_ratio=100, profile="exponential", *, n_max=500,
+                     random_state=0, data_home=None, download=False):
+    from torchvision.datasets import CIFAR100
+
+    return _load(CIFAR100, imbalance_ratio, profile, n_max, random_state, data_home,
+                 download)
+
+
+for _func, _name, _n_max, _shape in [
+    (load_mnist_lt, "MNIST", 5000, "1, 28, 28"),
+    (load_fashion_mnist_lt, "Fashion-MNIST", 5000, "1, 28, 28"),
+    (load_cifar10_lt, "CIFAR-10", 5000, "3, 32, 32"),
+    (load_cifar100_lt, "CIFAR-100", 500, "3, 32, 32"),
+]:
+    _func.__doc__ = (
+        f"Long-tailed {_name} training set and its balanced test set.\n\n"
+        f"    The training set is subsampled with :func:`make_long_tailed` (the\n"
+        f"    LDAM protocol); the test set is {_name}'s full test set.\n"
+        + _DOC_PARAMS.format(n_max=_n_max, shape=_shape)
+    )
