@@ -575,7 +575,8 @@ class or instance, default="auto"
         y_pred : ndarray of shape (n_samples,)
             Labels from ``classes_``.
         """
-        return self.classes_[self._logits(X).argmax(1).numpy()]
+        codes = self._logits(X).argmax(1).numpy()
+        return self.classes_[codes]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
