@@ -133,7 +133,7 @@ def make_long_tailed(
         idx = np.where(y == label)[0]
         if count > len(idx):
             raise ValueError(
-                f"class {label!r} has {len(idx)} examples, fewer than the "
+                f"class {label.item()!r} has {len(idx)} examples, fewer than the "
                 f"{count} that n_max={n_max} and profile={profile!r} ask for."
             )
         rng.shuffle(idx)

@@ -116,7 +116,7 @@ def shot_accuracy(y_true, y_pred, class_counts, *, labels=None, many_threshold=1
         Training samples per class: a dict ``{label: count}`` or an array in
         the order of ``labels``.
     labels : array-like of shape (n_classes,), default=None
-        Classes, default the sorted labels of ``y_true`` (or the dict's keys).
+        Classes, default the sorted labels of ``y_true`` (and the dict's keys).
     many_threshold : int, default=100
         A class with more training samples is many-shot.
     few_threshold : int, default=20
@@ -135,7 +135,9 @@ def shot_accuracy(y_true, y_pred, class_counts, *, labels=None, many_threshold=1
     {'many': 1.0, 'medium': 0.5, 'few': 0.0}
     """
     if labels is None:
-        labels = sorted(class_counts) if isinstance(class_counts, dict) else np.unique(y_true)
+        labels = np.unique(y_true)
+        if isinstance(class_counts, dict):
+            labels = np.union1d(np.asarray(list(class_counts)), labels)
     labels = np.asarray(labels)
     counts = _counts_for(labels.tolist(), class_counts)
     groups = shot_groups(counts, many_threshold=many_threshold, few_threshold=few_threshold)

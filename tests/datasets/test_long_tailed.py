@@ -1,0 +1,76 @@
+import numpy as np
+import pytest
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skimbal.datasets import load_digits_lt, long_tailed_counts, make_long_tailed
+
+
+def _reference_indices(targets, img_max, imb_factor, imb_type, rand_number):
+    """LDAM-DRW's imbalance_cifar.py, restated with numpy's global RNG."""
+    np.random.seed(rand_number)
+    cls_num = len(np.unique(targets))
+    if imb_type == "exp":
+        counts = [int(img_max * imb_factor ** (i / (cls_num - 1.0))) for i in range(cls_num)]
+    else:
+        counts = [int(img_max)] * (cls_num // 2) + [int(img_max * imb_factor)] * (cls_num // 2)
+    selected = []
+    for the_class, the_img_num in zip(np.unique(targets), counts):
+        idx = np.where(targets == the_class)[0]
+        np.random.shuffle(idx)
+        selected.append(idx[:the_img_num])
+    return np.concatenate(selected)
+
+
+@pytest.mark.parametrize("profile, imb_type", [("exponential", "exp"), ("step", "step")])
+@pytest.mark.parametrize("seed", [0, 7])
+def test_same_indices_as_reference(profile, imb_type, seed):
+    rng = np.random.RandomState(42)
+    y = rng.permutation(np.repeat(np.arange(10), 300))
+    X = np.arange(len(y))
+    _, y_lt, idx = make_long_tailed(
+        X, y, 100, profile, n_max=250, random_state=seed, return_indices=True
+    )
+    ref = _reference_indices(y, 250, 0.01, imb_type, seed)
+    np.testing.assert_array_equal(idx, ref)
+    np.testing.assert_array_equal(y_lt, y[ref])
+
+
+def test_counts_match_the_published_tables():
+    assert long_tailed_counts(10, 100) == [5000, 2997, 1796, 1077, 645, 387, 232, 139, 83, 50]
+    assert sum(long_tailed_counts(10, 100)) == 12406
+    assert sum(long_tailed_counts(100, 100, n_max=500)) == 10847
+    assert sum(long_tailed_counts(10, 200)) == 11203
+    assert long_tailed_counts(10, 10, "step") == [5000] * 5 + [500] * 5
+    assert long_tailed_counts(5, 10, "step", n_max=100) == [100, 100, 10, 10, 10]
+
+
+def test_default_n_max_is_mean_class_size():
+    y = np.repeat(np.arange(4), 30)
+    _, y_lt = make_long_tailed(np.zeros(len(y)), y, 1)
+    assert np.bincount(y_lt).tolist() == [30, 30, 30, 30]
+
+
+def test_string_labels_and_errors():
+    y = np.repeat(["a", "b", "c"], 20)
+    _, y_lt = make_long_tailed(np.zeros((60, 2)), y, 4, n_max=20)
+    assert [np.sum(y_lt == c) for c in "abc"] == [20, 10, 5]
+    with pytest.raises(InvalidParameterError, match="imbalance_ratio"):
+        make_long_tailed(np.zeros(60), y, 0.5)
+    with pytest.raises(ValueError, match="class 'a' has 20 examples, fewer than the 25"):
+        make_long_tailed(np.zeros(60), y, 4, n_max=25)
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        make_long_tailed(np.zeros(5), np.ones(5), 2)
+
+
+def test_digits_lt_fixed_balanced_test_and_seeded_train():
+    X, y, X_test, y_test = load_digits_lt(imbalance_ratio=10)
+    assert X.shape[1:] == (1, 8, 8) and X.dtype == np.float32
+    assert 0 <= X.min() and X.max() <= 1
+    assert np.bincount(y).tolist() == long_tailed_counts(10, 10, n_max=120)
+    assert np.bincount(y_test).tolist() == [50] * 10
+    X2, y2, X_test2, _ = load_digits_lt(imbalance_ratio=10, random_state=3)
+    np.testing.assert_array_equal(X_test, X_test2)
+    assert not np.array_equal(X, X2)
+    # no test image is in the training set
+    train_rows = {row.tobytes() for row in X}
+    assert sum(row.tobytes() in train_rows for row in X_test) < 5  # digits has a few duplicates
