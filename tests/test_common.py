@@ -18,10 +18,26 @@ EXPECTED_FAILURES = {
         "SGD over shuffled mini-batches: a weight of 2 is not the same as a "
         "repeated row (different batches and steps), so the fits differ."
     ),
+    "check_methods_subset_invariance": (
+        "float32 inference: scoring a subset changes the batch and so the BLAS "
+        "summation order, which moves logits by ~1e-7 relative (the check's "
+        "tolerance); predictions are unaffected. Passes for most settings."
+    ),
+}
+
+
+DRW_FAILURES = {
+    "check_class_weight_classifiers": (
+        "schedule='drw' defers class_weight to the last 20% of training at a "
+        "decayed learning rate, by design, so extreme weights cannot dominate "
+        "the fit as the check expects."
+    ),
 }
 
 
 def _expected_failures(estimator):
+    if estimator.schedule == "drw":
+        return {**EXPECTED_FAILURES, **DRW_FAILURES}
     return EXPECTED_FAILURES
 
 
