@@ -19,7 +19,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from skimbal import ImbalancedNetClassifier
+from skimbal import BatchAugmenter, ImbalancedNetClassifier
 from skimbal.datasets import load_digits_lt
 from skimbal.metrics import shot_accuracy
 
@@ -71,7 +71,8 @@ def main():
     for name, params in NET_METHODS.items():
         models[name] = ImbalancedNetClassifier(
             module="resnet8", max_epochs=args.epochs, batch_size=64,
-            augment=False, random_state=args.seed, **params,
+            augment=BatchAugmenter(padding=1, flip=False), random_state=args.seed,
+            **params,
         )
     header = f"{'method':24s} {'balanced acc':>12s} {'many':>6s} {'medium':>7s} {'few':>6s} {'fit s':>6s}"
     print(header)
