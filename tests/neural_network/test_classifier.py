@@ -261,3 +261,12 @@ def test_bad_input_fails_with_named_problem(tabular, images):
     img_nan[0, 0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         ImbalancedNetClassifier(module="resnet8", **FAST).fit(img_nan, yi)
+
+
+def test_pandas_input_records_feature_names(tabular):
+    pd = pytest.importorskip("pandas")
+    X, y = tabular
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    clf = ImbalancedNetClassifier(**FAST).fit(frame, pd.Series(y))
+    assert clf.feature_names_in_.tolist() == list(frame.columns)
+    np.testing.assert_array_equal(clf.predict(frame), clf.predict(X))
