@@ -8,8 +8,8 @@ Markdown table. Every method uses the same recipe, scaled to ``--epochs``
 
 Example (the committed results)::
 
-    python benchmarks/fashion_mnist_lt.py --n-max 500 --epochs 60
-    python benchmarks/fashion_mnist_lt.py --n-max 500 --summarize
+    python benchmarks/fashion_mnist_lt.py --n-max 500 --epochs 100
+    python benchmarks/fashion_mnist_lt.py --n-max 500 --epochs 100 --summarize
 """
 
 import argparse
@@ -110,7 +110,8 @@ def main():
     parser.add_argument("--summarize", action="store_true")
     args = parser.parse_args()
     results = Path(__file__).parent / "results"
-    jsonl = results / f"fashion_mnist_lt_nmax{args.n_max}.jsonl"
+    stem = f"fashion_mnist_lt_nmax{args.n_max}_ep{args.epochs}"
+    jsonl = results / f"{stem}.jsonl"
     if not args.summarize:
         plan = ([(r.split(":")[0], int(r.split(":")[1])) for r in args.runs]
                 if args.runs else DEFAULT_PLAN)
@@ -124,7 +125,7 @@ def main():
             print(f"{method:18s} seed {seed}: bacc {record['balanced_accuracy']:.4f} "
                   f"rare4 {record['rare4_accuracy']:.4f} ({record['fit_seconds']:.0f} s)",
                   flush=True)
-    summarize(read_jsonl(jsonl), results / f"fashion_mnist_lt_nmax{args.n_max}.md")
+    summarize(read_jsonl(jsonl), results / f"{stem}.md")
 
 
 if __name__ == "__main__":
