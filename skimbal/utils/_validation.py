@@ -106,8 +106,16 @@ def check_inputs(estimator, X, y=None, *, reset=True):
     if reset and hasattr(estimator, "input_shape_"):
         del estimator.input_shape_
     if y is None:
-        return validate_data(estimator, X, dtype=np.float32, reset=reset), None
-    return validate_data(estimator, X, y, dtype=np.float32, reset=reset)
+        X = validate_data(estimator, X, dtype=np.float32, reset=reset)
+        return _writable(X), None
+    X, y = validate_data(estimator, X, y, dtype=np.float32, reset=reset)
+    return _writable(X), y
+
+
+def _writable(X):
+    """Copy read-only arrays (pandas' copy-on-write views, read-only memmaps):
+    torch does not support tensors over non-writable memory."""
+    return X if X.flags.writeable else np.array(X)
 
 
 def _shape_message(expected, got):
@@ -145,4 +153,4 @@ def _check_images(estimator, X, y, *, reset):
             )
         if shape != tuple(expected):
             raise ValueError(_shape_message(expected, shape))
-    return X, y
+    return _writable(X), y
