@@ -322,7 +322,7 @@ class or instance, default="auto"
         X_tr, y_tr, w_tr, valid = self._split(X, y_codes, sample_weight, seed)
         n_classes = len(self.classes_)
         self.class_counts_ = np.bincount(y_tr, minlength=n_classes)
-        defer_epoch = int(round(self.defer_frac * self.max_epochs))
+        defer_epoch = self._defer_epoch()
 
         with torch.random.fork_rng(devices=self._rng_devices()):
             torch.manual_seed(seed)
@@ -379,13 +379,17 @@ class or instance, default="auto"
                 f"augment={self.augment!r} augments images, but X is tabular (2-D); "
                 "use augment='auto' or False."
             )
-        if self.schedule is not None and int(round(self.defer_frac * self.max_epochs)) >= self.max_epochs:
+        if self.schedule is not None and self._defer_epoch() >= self.max_epochs:
             raise ValueError(
                 f"schedule={self.schedule!r} switches at epoch "
-                f"round(defer_frac * max_epochs) = {round(self.defer_frac * self.max_epochs)}, "
+                f"round(defer_frac * max_epochs) = {self._defer_epoch()}, "
                 f"which max_epochs={self.max_epochs} never reaches; raise max_epochs "
                 "or lower defer_frac."
             )
+
+    def _defer_epoch(self):
+        """First (0-based) epoch of the deferred schedule."""
+        return int(round(self.defer_frac * self.max_epochs))
 
     def _split(self, X, y, sample_weight, seed):
         """Hold out a stratified validation set if asked to."""
