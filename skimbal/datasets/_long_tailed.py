@@ -6,6 +6,8 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from ..utils._validation import _py
+
 
 @validate_params(
     {
@@ -133,7 +135,7 @@ def make_long_tailed(
         idx = np.where(y == label)[0]
         if count > len(idx):
             raise ValueError(
-                f"class {label.item()!r} has {len(idx)} examples, fewer than the "
+                f"class {_py(label)!r} has {len(idx)} examples, fewer than the "
                 f"{count} that n_max={n_max} and profile={profile!r} ask for."
             )
         rng.shuffle(idx)

@@ -32,6 +32,7 @@ from ..losses import (
 from ..modules import MLP, CosineClassifier, resnet8, resnet20, resnet32
 from ..sampling import ImbalancedSampler, compute_class_weight
 from ..utils import check_inputs
+from ..utils._validation import _py
 from ._net import _ImbalancedNet
 
 _MODULES = {"resnet8": resnet8, "resnet20": resnet20, "resnet32": resnet32, "mlp": MLP}
@@ -307,7 +308,7 @@ class or instance, default="auto"
         if len(self.classes_) < 2:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes in y; "
-                f"got 1 class: {self.classes_[0]!r}."
+                f"got 1 class: {_py(self.classes_[0])!r}."
             )
         y_codes = encoder.transform(y).astype(np.int64)
         if sample_weight is not None:
