@@ -1,4 +1,5 @@
 import os
+import shutil
 
 import pytest
 import torch
@@ -12,13 +13,22 @@ SHARED_DATA = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "sha
 
 
 @pytest.fixture(scope="session")
-def fashion_mnist_home(tmp_path_factory):
-    """A writable copy of the real Fashion-MNIST files (skipped if absent)."""
-    import shutil
+def shared_data():
+    """Path of a dataset under the project's ../shared/data (skipped if absent)."""
 
-    source = os.path.join(SHARED_DATA, "fashion-mnist", "FashionMNIST")
-    if not os.path.isdir(source):
-        pytest.skip("../shared/data/fashion-mnist is not available")
+    def path(*parts):
+        full = os.path.join(SHARED_DATA, *parts)
+        if not os.path.exists(full):
+            pytest.skip(f"../shared/data/{'/'.join(parts)} is not available")
+        return full
+
+    return path
+
+
+@pytest.fixture(scope="session")
+def fashion_mnist_home(tmp_path_factory, shared_data):
+    """A writable copy of the real Fashion-MNIST files (skipped if absent)."""
+    source = shared_data("fashion-mnist", "FashionMNIST")
     home = tmp_path_factory.mktemp("data")
     shutil.copytree(source, home / "FashionMNIST")
     return str(home)

@@ -1,7 +1,5 @@
 """Methods move results in the published direction on real imbalanced data."""
 
-import os
-
 import numpy as np
 import pytest
 from sklearn.metrics import balanced_accuracy_score, recall_score
@@ -11,17 +9,11 @@ from sklearn.preprocessing import StandardScaler
 
 from skimbal import ImbalancedNetClassifier
 
-from ..conftest import SHARED_DATA
-
-YEAST_ME2 = os.path.join(SHARED_DATA, "tabular", "imblearn-zenodo", "x22data.npz")
-
 
 @pytest.fixture(scope="module")
-def yeast_me2():
+def yeast_me2(shared_data):
     """imbalanced-learn's yeast_me2: 1,484 rows, 51 positives (ratio 28)."""
-    if not os.path.exists(YEAST_ME2):
-        pytest.skip("../shared/data/tabular is not available")
-    data = np.load(YEAST_ME2)
+    data = np.load(shared_data("tabular", "imblearn-zenodo", "x22data.npz"))
     X, y = data["data"].astype(np.float32), data["label"]
     return train_test_split(X, y, test_size=0.5, stratify=y, random_state=0)
 
