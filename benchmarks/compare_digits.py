@@ -74,7 +74,8 @@ def main():
             augment=BatchAugmenter(padding=1, flip=False), random_state=args.seed,
             **params,
         )
-    header = f"{'method':24s} {'balanced acc':>12s} {'many':>6s} {'medium':>7s} {'few':>6s} {'fit s':>6s}"
+    header = (f"{'method':24s} {'balanced acc':>12s} {'many':>6s} {'medium':>7s} "
+              f"{'few':>6s} {'fit s':>6s}")
     print(header)
     print("-" * len(header))
     for name, model in models.items():

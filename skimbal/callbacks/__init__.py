@@ -1,10 +1,13 @@
-"""skorch callbacks: the literature's LR recipe and deferred schedules."""
+"""skorch callbacks: the literature's LR recipe, deferred schedules, training progress."""
 
 from ._deferred import DeferredReweighting, SamplerEpoch
 from ._lr import WarmupMultiStep, warmup_multistep_scheduler
+from ._progress import FeatureGradientNorms, PerClassAccuracy
 
 __all__ = [
     "DeferredReweighting",
+    "FeatureGradientNorms",
+    "PerClassAccuracy",
     "SamplerEpoch",
     "WarmupMultiStep",
     "warmup_multistep_scheduler",

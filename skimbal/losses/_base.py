@@ -68,7 +68,10 @@ class ImbalancedLoss(nn.Module):
         )
 
     def forward(self, logits, target, sample_weight=None):
-        loss = self.per_sample_loss(logits, target)
+        return self.reduce(self.per_sample_loss(logits, target), target, sample_weight)
+
+    def reduce(self, loss, target, sample_weight=None):
+        """Weighted mean of per-example losses (class times sample weights)."""
         weights = None
         if self.weight is not None:
             weights = self.weight[target]

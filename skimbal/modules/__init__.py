@@ -2,7 +2,8 @@
 
 Every built-in network exposes ``features(x)`` (the penultimate features) and
 ``classifier`` (the head, an ``nn.Linear`` unless replaced), and its
-``forward(x)`` is ``classifier(features(x))``.
+``forward(x)`` is ``classifier(features(x))``. ``mixing_points`` names the
+submodules whose outputs feature-mixing strategies (``mfw=True``) may mix.
 """
 
 from ._heads import CosineClassifier

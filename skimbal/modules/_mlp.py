@@ -20,13 +20,16 @@ class MLP(nn.Module):
 
     def __init__(self, n_features, n_classes, hidden_layer_sizes=(128, 128), dropout=0.0):
         super().__init__()
-        layers, width = [], n_features
+        layers, width, points = [], n_features, []
         for size in hidden_layer_sizes:
-            layers += [nn.Linear(width, size), nn.ReLU(inplace=True)]
+            layers += [nn.Linear(width, size), nn.ReLU()]
+            points.append(f"feature_extractor.{len(layers) - 1}")
             if dropout:
                 layers.append(nn.Dropout(dropout))
             width = size
         self.feature_extractor = nn.Sequential(*layers)
+        # Outputs that feature-mixing strategies (mfw=True) may mix: each hidden layer.
+        self.mixing_points = tuple(points)
         self.n_features_out = width
         self.classifier = nn.Linear(width, n_classes)
 

@@ -67,6 +67,8 @@ class CifarResNet(nn.Module):
             stages.append(nn.Sequential(*layers))
         self.layer1, self.layer2, self.layer3 = stages
         self.n_features_out = 64
+        # Outputs that feature-mixing strategies (mfw=True) may mix: the stages.
+        self.mixing_points = ("layer1", "layer2", "layer3")
         self.classifier = nn.Linear(64, n_classes)
         for module in self.modules():
             if isinstance(module, (nn.Linear, nn.Conv2d)):

@@ -31,6 +31,12 @@ from ..losses import (
 )
 from ..modules import MLP, CosineClassifier, resnet8, resnet20, resnet32
 from ..sampling import ImbalancedSampler, compute_class_weight
+from ..strategies import (
+    FeatureWeakening,
+    L2RWReweighter,
+    MetaClassReweighter,
+    MetaWeightNetReweighter,
+)
 from ..utils import check_inputs
 from ..utils._validation import _py
 from ._net import _ImbalancedNet
@@ -38,6 +44,7 @@ from ._net import _ImbalancedNet
 _MODULES = {"resnet8": resnet8, "resnet20": resnet20, "resnet32": resnet32, "mlp": MLP}
 _LOSSES = {"ce", "focal", "ldam", "cdt", "logit_adjusted", "balanced_softmax", "vs"}
 _SAMPLERS = {"class_balanced", "sqrt", "progressive"}
+_REWEIGHTS = {"meta", "l2rw", "meta_weight_net"}
 
 
 class ImbalancedNetClassifier(ClassifierMixin, BaseEstimator):
@@ -102,6 +109,52 @@ class or instance, default="auto"
     defer_frac : float, default=0.8
         Fraction of training before the deferred switch (160 of 200 epochs,
         the first learning-rate decay of the default recipe).
+    mfw : bool, default=False
+        Major feature weakening (Ye et al. 2021, "Procrustean training"): in
+        each training batch, features of examples of large classes are mixed
+        with the features of other examples of the batch, so the network
+        cannot fit the major classes first. The ``mfw_*`` parameters set each
+        choice the paper leaves open (see
+        :class:`~skimbal.strategies.FeatureWeakening`); the module must expose
+        the mixing point.
+    mfw_layer : str, default="random"
+        Where features are mixed: ``"random"`` (per batch, one of the
+        module's ``mixing_points``, for the ResNets the outputs of the three
+        stages), ``"penultimate"`` (the input of ``classifier``) or a
+        submodule name.
+    mfw_alpha : float, default=1.0
+        The mixing weight is drawn from ``Beta(mfw_alpha, mfw_alpha)``.
+    mfw_strength : float, default=1.0
+        Chance that an example of the largest class is weakened in a batch.
+    mfw_power : float, default=1.0
+        A class of ``n_c`` examples is weakened with probability
+        ``mfw_strength * (n_c / n_max) ** mfw_power``.
+    mfw_dominant : bool, default=True
+        Keep the weakened example's own share of its features at least 1/2.
+    mfw_keep_label : bool, default=True
+        Train weakened examples on their own labels; ``False`` mixes labels
+        too, as manifold mixup does.
+    mfw_stop_frac : float or None, default=None
+        Fraction of training after which weakening stops (``None``: it runs
+        throughout).
+    reweight : {"meta", "l2rw", "meta_weight_net"} or None, default=None
+        Meta-learned example weights from a one-step look-ahead on a balanced
+        development set carved from the training data of the fit
+        (``meta_dev_size`` examples of each class, removed from training):
+        ``"meta"`` is Jamal et al. (2020): class weights (``class_weight``,
+        the effective number by default) plus per-example corrections,
+        after a plain pre-training stage; ``"l2rw"`` is Ren et al. (2018);
+        ``"meta_weight_net"`` is Shu et al. (2019).
+    meta_dev_size : int, default=10
+        Development examples per class (10 in all three papers).
+    meta_start_frac : float or "auto", default="auto"
+        Fraction of training before the meta-weighted stage. ``"auto"``:
+        ``defer_frac`` for ``"meta"`` (epoch 160 of 200 in the reference),
+        0 for ``"l2rw"`` and ``"meta_weight_net"``.
+    meta_eps_lr : float, default=0.01
+        Step size of the per-example corrections of ``reweight="meta"``.
+    meta_net_lr : float, default=1e-5
+        Learning rate of the weight net of ``reweight="meta_weight_net"``.
     max_epochs : int, default=200
         Number of training epochs.
     batch_size : int, default=128
@@ -138,17 +191,23 @@ class or instance, default="auto"
         Torch device, e.g. ``"cuda"``.
     verbose : int, default=0
         Print a line per epoch when positive.
+    callbacks : list of skorch callbacks or (name, callback) tuples, default=None
+        Added to the net's callbacks, e.g.
+        :class:`~skimbal.callbacks.PerClassAccuracy` and
+        :class:`~skimbal.callbacks.FeatureGradientNorms`, which record
+        training progress in ``net_.history``.
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, batch order, augmentation, sampling and
-        the validation split. Two CPU fits with the same integer give
-        identical predictions.
+        Seeds weight initialisation, batch order, augmentation, sampling,
+        feature weakening and the validation and development splits. Two CPU
+        fits with the same integer give identical predictions.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
         Class labels, in the order of the network's outputs.
     class_counts_ : ndarray of shape (n_classes,)
-        Training samples per class (after the validation hold-out).
+        Training samples per class (after the validation and development
+        hold-outs).
     n_features_in_ : int
         Number of features (for images, the product of ``input_shape_``).
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -200,6 +259,19 @@ class or instance, default="auto"
         "sampler": [StrOptions(_SAMPLERS), None],
         "schedule": [StrOptions({"drw", "drs"}), None],
         "defer_frac": [Interval(Real, 0, 1, closed="neither")],
+        "mfw": ["boolean"],
+        "mfw_layer": [str],
+        "mfw_alpha": [Interval(Real, 0, None, closed="neither")],
+        "mfw_strength": [Interval(Real, 0, 1, closed="both")],
+        "mfw_power": [Interval(Real, 0, None, closed="left")],
+        "mfw_dominant": ["boolean"],
+        "mfw_keep_label": ["boolean"],
+        "mfw_stop_frac": [Interval(Real, 0, 1, closed="right"), None],
+        "reweight": [StrOptions(_REWEIGHTS), None],
+        "meta_dev_size": [Interval(Integral, 1, None, closed="left")],
+        "meta_start_frac": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
+        "meta_eps_lr": [Interval(Real, 0, None, closed="neither")],
+        "meta_net_lr": [Interval(Real, 0, None, closed="neither")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
@@ -214,6 +286,7 @@ class or instance, default="auto"
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
         "device": [str],
         "verbose": ["verbose"],
+        "callbacks": [list, None],
         "random_state": ["random_state"],
     }
 
@@ -235,6 +308,19 @@ class or instance, default="auto"
         sampler=None,
         schedule=None,
         defer_frac=0.8,
+        mfw=False,
+        mfw_layer="random",
+        mfw_alpha=1.0,
+        mfw_strength=1.0,
+        mfw_power=1.0,
+        mfw_dominant=True,
+        mfw_keep_label=True,
+        mfw_stop_frac=None,
+        reweight=None,
+        meta_dev_size=10,
+        meta_start_frac="auto",
+        meta_eps_lr=0.01,
+        meta_net_lr=1e-5,
         max_epochs=200,
         batch_size=128,
         lr=0.1,
@@ -249,6 +335,7 @@ class or instance, default="auto"
         validation_fraction=None,
         device="cpu",
         verbose=0,
+        callbacks=None,
         random_state=None,
     ):
         self.module = module
@@ -266,6 +353,19 @@ class or instance, default="auto"
         self.sampler = sampler
         self.schedule = schedule
         self.defer_frac = defer_frac
+        self.mfw = mfw
+        self.mfw_layer = mfw_layer
+        self.mfw_alpha = mfw_alpha
+        self.mfw_strength = mfw_strength
+        self.mfw_power = mfw_power
+        self.mfw_dominant = mfw_dominant
+        self.mfw_keep_label = mfw_keep_label
+        self.mfw_stop_frac = mfw_stop_frac
+        self.reweight = reweight
+        self.meta_dev_size = meta_dev_size
+        self.meta_start_frac = meta_start_frac
+        self.meta_eps_lr = meta_eps_lr
+        self.meta_net_lr = meta_net_lr
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -280,6 +380,7 @@ class or instance, default="auto"
         self.validation_fraction = validation_fraction
         self.device = device
         self.verbose = verbose
+        self.callbacks = callbacks
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fit
@@ -321,6 +422,7 @@ class or instance, default="auto"
         seed = int(rng.randint(np.iinfo(np.int32).max))
 
         X_tr, y_tr, w_tr, valid = self._split(X, y_codes, sample_weight, seed)
+        X_tr, y_tr, w_tr, dev = self._split_dev(X_tr, y_tr, w_tr, seed)
         n_classes = len(self.classes_)
         self.class_counts_ = np.bincount(y_tr, minlength=n_classes)
         defer_epoch = self._defer_epoch()
@@ -329,6 +431,7 @@ class or instance, default="auto"
             torch.manual_seed(seed)
             module = self._build_module(n_classes, X.shape, images)
             criterion, callbacks, sampler = self._build_method(y_tr, defer_epoch)
+            callbacks += list(self.callbacks or [])
             iterator_kwargs = (
                 {"iterator_train__sampler": sampler, "iterator_train__shuffle": False}
                 if sampler is not None
@@ -355,6 +458,8 @@ class or instance, default="auto"
                 input_mean=mean,
                 input_std=std,
                 channels_last=images,
+                class_labels=self.classes_,
+                **self._build_strategies(dev),
                 **iterator_kwargs,
             )
             X_in = X_tr if w_tr is None else {"X": X_tr, "sample_weight": w_tr}
@@ -380,6 +485,7 @@ class or instance, default="auto"
                 f"augment={self.augment!r} augments images, but X is tabular (2-D); "
                 "use augment='auto' or False."
             )
+        self._check_strategies()
         if self.schedule is not None and self._defer_epoch() >= self.max_epochs:
             raise ValueError(
                 f"schedule={self.schedule!r} switches at epoch "
@@ -387,6 +493,83 @@ class or instance, default="auto"
                 f"which max_epochs={self.max_epochs} never reaches; raise max_epochs "
                 "or lower defer_frac."
             )
+
+    def _check_strategies(self):
+        if self.reweight is None:
+            return
+        if self.mfw:
+            raise ValueError(
+                f"mfw=True cannot be combined with reweight={self.reweight!r}: the "
+                "look-ahead of meta re-weighting would have to replay the random "
+                "feature mixing. Use one of them."
+            )
+        if self.schedule is not None:
+            raise ValueError(
+                f"reweight={self.reweight!r} sets its own example weights and stage; "
+                f"it cannot be combined with schedule={self.schedule!r}."
+            )
+        if self.reweight != "meta" and self.class_weight is not None:
+            raise ValueError(
+                f"reweight={self.reweight!r} learns the example weights itself; "
+                f"class_weight={self.class_weight!r} is only used with "
+                "reweight='meta' (as its class weights w_y). Set class_weight=None."
+            )
+
+    def _meta_start_epoch(self):
+        if self.meta_start_frac == "auto":
+            return self._defer_epoch() if self.reweight == "meta" else 0
+        return int(round(self.meta_start_frac * self.max_epochs))
+
+    def _split_dev(self, X, y, sample_weight, seed):
+        """Carve the balanced development set of meta re-weighting."""
+        if self.reweight is None:
+            return X, y, sample_weight, None
+        counts = np.bincount(y, minlength=len(self.classes_))
+        short = np.flatnonzero(counts <= self.meta_dev_size)
+        if len(short):
+            c = short[0]
+            raise ValueError(
+                f"reweight={self.reweight!r} holds out meta_dev_size="
+                f"{self.meta_dev_size} examples of each class as its balanced "
+                f"development set and needs at least one more to train on, but "
+                f"class {_py(self.classes_[c])!r} has {counts[c]} training "
+                f"examples. Lower meta_dev_size (below {counts.min()})."
+            )
+        rng = np.random.RandomState(seed)
+        dev = np.concatenate([
+            rng.choice(np.flatnonzero(y == c), self.meta_dev_size, replace=False)
+            for c in range(len(counts))
+        ])
+        keep = np.setdiff1d(np.arange(len(y)), dev)
+        w = None if sample_weight is None else sample_weight[keep]
+        return X[keep], y[keep], w, (X[dev], y[dev])
+
+    def _build_strategies(self, dev):
+        """Keyword arguments of the net for feature weakening and re-weighting."""
+        kwargs = {}
+        if self.mfw:
+            kwargs["weakening"] = FeatureWeakening(
+                self.class_counts_, layer=self.mfw_layer, alpha=self.mfw_alpha,
+                strength=self.mfw_strength, power=self.mfw_power,
+                dominant=self.mfw_dominant, keep_label=self.mfw_keep_label)
+            if self.mfw_stop_frac is not None:
+                kwargs["weakening_stop_epoch"] = int(round(self.mfw_stop_frac * self.max_epochs))
+        if self.reweight is not None:
+            dev_kwargs = {"X_dev": dev[0], "y_dev": dev[1],
+                          "start_epoch": self._meta_start_epoch(),
+                          "dev_batch_size": self.batch_size}
+            if self.reweight == "meta":
+                class_w = compute_class_weight(
+                    self.class_weight or "effective_number", self.class_counts_,
+                    classes=self.classes_, beta=self.beta)
+                kwargs["reweighter"] = MetaClassReweighter(
+                    class_w, eps_lr=self.meta_eps_lr, **dev_kwargs)
+            elif self.reweight == "l2rw":
+                kwargs["reweighter"] = L2RWReweighter(**dev_kwargs)
+            else:
+                kwargs["reweighter"] = MetaWeightNetReweighter(
+                    net_lr=self.meta_net_lr, **dev_kwargs)
+        return kwargs
 
     def _defer_epoch(self):
         """First (0-based) epoch of the deferred schedule."""
@@ -480,9 +663,8 @@ class or instance, default="auto"
             class_w = compute_class_weight(
                 weight_spec, counts, classes=self.classes_, beta=self.beta
             )
-        criterion = self._build_criterion(
-            counts, None if self.schedule == "drw" else class_w
-        )
+        deferred = self.schedule == "drw" or self.reweight == "meta"
+        criterion = self._build_criterion(counts, None if deferred else class_w)
         callbacks = []
         if self.lr_schedule == "warmup_step":
             callbacks.append(("lr_schedule", warmup_multistep_scheduler(

@@ -3,7 +3,9 @@
 Private: users see the estimator. It adds to ``NeuralNetClassifier`` what the
 methods need: per-batch input preparation (uint8 scaling, batched
 augmentation in training, per-channel standardisation, channels_last), sample
-weights carried next to ``X``, and a criterion called with them.
+weights carried next to ``X``, a criterion called with them, and the training
+strategies that change the training step (feature weakening, meta-learned
+example weights).
 """
 
 from collections.abc import Mapping
@@ -16,17 +18,24 @@ from skorch.utils import to_tensor
 
 class _ImbalancedNet(NeuralNetClassifier):
     def __init__(self, *args, augmenter=None, input_mean=None, input_std=None,
-                 channels_last=False, **kwargs):
+                 channels_last=False, class_labels=None, weakening=None,
+                 weakening_stop_epoch=None, reweighter=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.augmenter = augmenter
         self.input_mean = input_mean
         self.input_std = input_std
         self.channels_last = channels_last
+        self.class_labels = class_labels
+        self.weakening = weakening
+        self.weakening_stop_epoch = weakening_stop_epoch
+        self.reweighter = reweighter
 
     def initialize_module(self):
         super().initialize_module()
         if self.channels_last:
             self.module_.to(memory_format=torch.channels_last)
+        if self.weakening is not None:
+            self.weakening_points_ = self.weakening.mixing_points(self.module_)
         return self
 
     def _prepare(self, x, training):
@@ -50,16 +59,38 @@ class _ImbalancedNet(NeuralNetClassifier):
         return self.module_(self._prepare(x, training=False), **fit_params)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        sample_weight = None
-        if isinstance(X, Mapping) and "sample_weight" in X:
-            sample_weight = to_tensor(X["sample_weight"], device=y_pred.device)
         y_true = to_tensor(y_true, device=y_pred.device)
-        return self.criterion_(y_pred, y_true, sample_weight)
+        return self.criterion_(y_pred, y_true, _sample_weight(X, y_pred.device))
+
+    def _weakening_active(self, epoch):
+        if self.weakening is None:
+            return False
+        return self.weakening_stop_epoch is None or epoch < self.weakening_stop_epoch
 
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
         Xi, yi = unpack_data(batch)
-        y_pred = self.module_(self._prepare(Xi, training=True), **fit_params)
-        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        x = self._prepare(Xi, training=True)
+        epoch = len(self.history) - 1
+        if self.reweighter is not None and self.reweighter.active(epoch):
+            y = to_tensor(yi, device=self.device)
+            loss, y_pred = self.reweighter.step_loss(self, x, y, _sample_weight(Xi, self.device))
+        elif self._weakening_active(epoch):
+            y = to_tensor(yi, device=self.device)
+            plan = self.weakening.draw(y, self.weakening_points_)
+            with self.weakening.applied(self.module_, plan):
+                y_pred = self.module_(x, **fit_params)
+            loss = self.weakening.loss(self.criterion_, y_pred, y, plan,
+                                       _sample_weight(Xi, self.device))
+        else:
+            y_pred = self.module_(x, **fit_params)
+            loss = self.get_loss(y_pred, yi, X=Xi, training=True)
         loss.backward()
         return {"loss": loss, "y_pred": y_pred}
+
+
+def _sample_weight(X, device):
+    """Sample weights carried next to ``X`` (a dict batch), or None."""
+    if isinstance(X, Mapping) and "sample_weight" in X:
+        return to_tensor(X["sample_weight"], device=device)
+    return None

@@ -62,7 +62,8 @@ def _fake_cifar(root, monkeypatch, cls, n_classes, per_class_train, per_class_te
         return {"data": data, label_key: labels.tolist()}
 
     if cls is CIFAR10:
-        train = [_write(folder / f"data_batch_{i}", batch(per_class_train // 5)) for i in range(1, 6)]
+        train = [_write(folder / f"data_batch_{i}", batch(per_class_train // 5))
+                 for i in range(1, 6)]
         test = [_write(folder / "test_batch", batch(per_class_test))]
         meta_name, meta_key = "batches.meta", "label_names"
     else:

@@ -132,7 +132,8 @@ def test_special_cases_of_vs():
     def value(crit):
         return crit(logits, target).item()
 
-    assert value(BalancedSoftmaxLoss(counts)) == pytest.approx(value(LogitAdjustedLoss(counts, 1.0)))
+    assert value(BalancedSoftmaxLoss(counts)) == pytest.approx(
+        value(LogitAdjustedLoss(counts, 1.0)))
     assert value(VSLoss(counts, gamma=0.0, tau=0.7)) == pytest.approx(
         value(LogitAdjustedLoss(counts, 0.7))
     )

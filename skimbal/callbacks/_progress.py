@@ -1,0 +1,141 @@
+"""Training-progress callbacks: per-class accuracy and feature gradients per epoch."""
+
+from collections.abc import Mapping
+
+import numpy as np
+import torch
+from skorch.callbacks import Callback
+
+from ..inspection._gradients import _class_gradient_norms, _label_codes
+from ..metrics import per_class_accuracy, shot_groups
+
+
+def _record_epoch(net, every):
+    """Whether this epoch (1-based count in history) is recorded."""
+    epoch = len(net.history)
+    return (epoch - 1) % every == 0 or epoch == net.max_epochs
+
+
+def _inputs_targets(dataset):
+    X, y = dataset.X, dataset.y
+    if isinstance(X, Mapping):
+        X = X["X"]
+    return X, np.asarray(y)
+
+
+class PerClassAccuracy(Callback):
+    """Record per-class and many/medium/few-shot accuracy every epoch.
+
+    At the end of an epoch the network predicts, in evaluation mode, the
+    training data (the data being fitted, without augmentation or feature
+    weakening), the validation split when there is one, and an optional
+    held-out ``eval_set``. For each set ``<name>`` in ``"train"``,
+    ``"valid"`` and ``eval_name`` the history gets ``<name>_class_acc`` (a
+    list, one accuracy per class in the order of ``classes_``) and
+    ``<name>_many``, ``<name>_medium``, ``<name>_few`` (mean accuracy of the
+    classes in each group of training-set size; ``nan`` when a group is
+    empty).
+
+    Parameters
+    ----------
+    eval_set : tuple (X, y), default=None
+        Extra held-out data (e.g. a test set, to draw the seed papers'
+        train-vs-test pictures), labels as given to ``fit``.
+    eval_name : str, default="eval"
+        History prefix of ``eval_set``.
+    every : int, default=1
+        Record every ``every`` epochs (and always the last).
+    many_threshold, few_threshold : int, default=100, 20
+        Training examples above which a class is "many"-shot, below which it
+        is "few"-shot.
+    batch_size : int, default=512
+        Prediction batch size.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from skimbal import ImbalancedNetClassifier
+    >>> from skimbal.callbacks import PerClassAccuracy
+    >>> X, y = make_classification(300, weights=[0.9], random_state=0)
+    >>> clf = ImbalancedNetClassifier(max_epochs=3, random_state=0,
+    ...                               callbacks=[PerClassAccuracy()]).fit(X, y)
+    >>> len(clf.net_.history[-1, "train_class_acc"])
+    2
+    """
+
+    def __init__(self, eval_set=None, eval_name="eval", every=1, many_threshold=100,
+                 few_threshold=20, batch_size=512):
+        self.eval_set = eval_set
+        self.eval_name = eval_name
+        self.every = every
+        self.many_threshold = many_threshold
+        self.few_threshold = few_threshold
+        self.batch_size = batch_size
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        codes = np.asarray(y)
+        self.groups_ = shot_groups(
+            np.bincount(codes, minlength=len(net.classes_)),
+            many_threshold=self.many_threshold, few_threshold=self.few_threshold)
+        self.eval_codes_ = None
+        if self.eval_set is not None:
+            self.eval_codes_ = _label_codes(net, self.eval_set[1])
+
+    def on_epoch_end(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        if not _record_epoch(net, self.every):
+            return
+        sets = [("train", *_inputs_targets(dataset_train))]
+        if dataset_valid is not None:
+            sets.append(("valid", *_inputs_targets(dataset_valid)))
+        if self.eval_set is not None:
+            sets.append((self.eval_name, self.eval_set[0], self.eval_codes_))
+        labels = np.arange(len(net.classes_))
+        for name, X, y in sets:
+            pred = self._predict(net, X)
+            acc = per_class_accuracy(y, pred, labels=labels)
+            net.history.record(f"{name}_class_acc", acc.tolist())
+            for group in ("many", "medium", "few"):
+                members = (self.groups_ == group) & ~np.isnan(acc)
+                value = float(acc[members].mean()) if members.any() else float("nan")
+                net.history.record(f"{name}_{group}", value)
+
+    def _predict(self, net, X):
+        module = net.module_
+        was_training = module.training
+        module.eval()
+        try:
+            with torch.no_grad():
+                out = [net.infer(X[start:start + self.batch_size]).argmax(1).cpu()
+                       for start in range(0, len(X), self.batch_size)]
+        finally:
+            module.train(was_training)
+        return torch.cat(out).numpy()
+
+
+class FeatureGradientNorms(Callback):
+    """Record per-class norms of the feature gradient every epoch.
+
+    At the end of an epoch, ``feature_grad_norm`` in the history gets, per
+    class (order of ``classes_``), the mean over the class's training
+    examples of ``||d l_i / d f_i||`` with ``f_i`` the penultimate feature
+    (see :func:`~skimbal.inspection.feature_gradient_norms`). The module
+    needs ``features(x)`` and ``classifier``, as every built-in has.
+
+    Parameters
+    ----------
+    every : int, default=1
+        Record every ``every`` epochs (and always the last).
+    batch_size : int, default=512
+        Examples per forward pass.
+    """
+
+    def __init__(self, every=1, batch_size=512):
+        self.every = every
+        self.batch_size = batch_size
+
+    def on_epoch_end(self, net, dataset_train=None, **kwargs):
+        if not _record_epoch(net, self.every):
+            return
+        X, y = _inputs_targets(dataset_train)
+        norms = _class_gradient_norms(net, X, y.astype(np.int64), self.batch_size)
+        net.history.record("feature_grad_norm", norms.tolist())

@@ -1,0 +1,16 @@
+"""Analysis tools that explain the methods: feature gradients and progress plots.
+
+The per-epoch records come from the callbacks
+:class:`~skimbal.callbacks.PerClassAccuracy` and
+:class:`~skimbal.callbacks.FeatureGradientNorms`; the plots use matplotlib.
+"""
+
+from ._gradients import feature_gradient_norms
+from ._plot import class_curves, plot_class_curves, plot_training_progress
+
+__all__ = [
+    "class_curves",
+    "feature_gradient_norms",
+    "plot_class_curves",
+    "plot_training_progress",
+]

@@ -1,0 +1,88 @@
+"""Per-class norms of the loss gradient with respect to the penultimate features."""
+
+import numpy as np
+import torch
+from sklearn.utils.validation import check_is_fitted
+
+
+def feature_gradient_norms(estimator, X, y, *, batch_size=512):
+    """Mean norm of each class's feature gradient ``d l_i / d f_i``.
+
+    ``f_i`` is example ``i``'s penultimate feature (``module.features``) and
+    ``l_i`` its training loss (the fitted criterion: margins, temperatures
+    and priors included, class weights not). The network runs in evaluation
+    mode, without augmentation or feature weakening. Ye et al. (2021) show
+    that under ERM these norms are much larger for minor classes early in
+    training, as the network pushes their features across the boundaries.
+
+    Parameters
+    ----------
+    estimator : ImbalancedNetClassifier
+        A fitted skimbal classifier (or its ``net_``), whose module has
+        ``features(x)`` and ``classifier``.
+    X : array-like
+        Inputs, as the estimator takes them.
+    y : array-like of shape (n_samples,)
+        Labels, from the estimator's ``classes_``.
+    batch_size : int, default=512
+        Examples per forward pass.
+
+    Returns
+    -------
+    norms : ndarray of shape (n_classes,)
+        Mean over each class's examples of ``||d l_i / d f_i||_2``
+        (``nan`` for a class absent from ``y``), in the order of
+        ``classes_``.
+    """
+    if hasattr(estimator, "net_"):
+        check_is_fitted(estimator)
+        from ..utils import check_inputs
+
+        X, _ = check_inputs(estimator, X, reset=False)
+        net = estimator.net_
+    else:
+        net = estimator
+    codes = _label_codes(net, y)
+    return _class_gradient_norms(net, X, codes, batch_size)
+
+
+def _label_codes(net, y):
+    labels = list(np.asarray(net.class_labels)) if net.class_labels is not None \
+        else list(range(len(net.classes_)))
+    index = {label: i for i, label in enumerate(labels)}
+    y = np.asarray(y)
+    unknown = [v for v in np.unique(y) if v not in index]
+    if unknown:
+        raise ValueError(f"y has labels {unknown} that the estimator was not fitted on.")
+    return np.array([index[v] for v in y], dtype=np.int64)
+
+
+def _class_gradient_norms(net, X, codes, batch_size=512):
+    """Per-class mean feature-gradient norm, on class codes (net level)."""
+    module, criterion = net.module_, net.criterion_
+    if not callable(getattr(module, "features", None)) or \
+            not callable(getattr(module, "classifier", None)):
+        raise ValueError(
+            "Feature gradients need a module with a features(x) method and a "
+            f"`classifier` head; {type(module).__name__} has none."
+        )
+    n_classes = len(net.classes_)
+    sums = np.zeros(n_classes)
+    was_training = module.training
+    module.eval()
+    try:
+        for start in range(0, len(codes), batch_size):
+            batch = slice(start, start + batch_size)
+            with torch.no_grad():
+                features = module.features(net._prepare(X[batch], training=False))
+            features = features.float().requires_grad_()
+            target = torch.as_tensor(codes[batch], device=features.device)
+            losses = criterion.per_sample_loss(module.classifier(features), target)
+            (grad,) = torch.autograd.grad(losses.sum(), features)
+            norms = grad.norm(dim=1).cpu().double().numpy()
+            np.add.at(sums, codes[batch], norms)
+    finally:
+        module.train(was_training)
+    counts = np.bincount(codes, minlength=n_classes)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)

@@ -1,0 +1,282 @@
+"""Meta-learned example weights from a one-step look-ahead on a balanced
+development set: Jamal et al. (CVPR 2020), L2RW (Ren et al., ICML 2018) and
+Meta-Weight-Net (Shu et al., NeurIPS 2019).
+
+All three ask the same question of a training batch: if the model took one
+SGD step on the batch with weights ``a``, how would the development loss
+change with each ``a_i``? With ``theta' = theta - lr * sum_i a_i grad l_i``,
+
+    d L_dev(theta') / d a_i = -lr * grad L_dev(theta') . grad l_i(theta),
+
+so the answer needs the development gradient at the looked-ahead parameters
+and one Jacobian-vector product of the per-example losses, computed here in
+forward mode (dual numbers through ``torch.func.functional_call``). This
+is the exact gradient that the reference scripts obtain by differentiating
+through a copied model's update with ``create_graph=True``, without copying
+the model or taking second derivatives.
+"""
+
+import warnings
+
+import numpy as np
+import torch
+import torch.autograd.forward_ad as fwAD
+import torch.nn.functional as F
+from torch import nn
+from torch.func import functional_call
+
+
+def lookahead_weight_grad(module, per_sample_loss, x, y, a, x_dev, y_dev, lr,
+                          losses=None, rng_state=None):
+    """Gradient of the development loss after one look-ahead step, per weight.
+
+    Parameters
+    ----------
+    module : nn.Module
+        The network, in the mode (train or eval) of the look-ahead.
+    per_sample_loss : callable
+        ``per_sample_loss(logits, y)`` returns the unreduced training loss.
+    x, y : tensors
+        The training batch (prepared inputs, class codes).
+    a : tensor of shape (n,)
+        Example weights of the look-ahead step (no gradient is taken through
+        them).
+    x_dev, y_dev : tensors
+        The development batch; its loss is the mean cross-entropy.
+    lr : float
+        Learning rate of the look-ahead step.
+    losses : tensor of shape (n,), default=None
+        ``per_sample_loss(module(x), y)`` if already computed with its graph;
+        it is kept (``retain_graph``) for the caller's own backward pass.
+    rng_state : tensor, default=None
+        Torch CPU RNG state from before ``losses`` was computed, so that the
+        forward-mode pass draws the same dropout masks.
+
+    Returns
+    -------
+    grad : tensor of shape (n,)
+        ``d L_dev(theta - lr * grad sum_i a_i l_i(theta)) / d a_i``.
+    dev_loss : float
+        Development loss at the looked-ahead parameters.
+
+    Notes
+    -----
+    Batch-norm running statistics are not changed: the look-ahead passes use
+    copies of the module's buffers. Random layers (dropout) draw the same
+    masks in the forward-mode pass as in the first pass.
+    """
+    names = [n for n, p in module.named_parameters() if p.requires_grad]
+    params = [p for p in module.parameters() if p.requires_grad]
+    buffers = dict(module.named_buffers())
+    if rng_state is None:
+        rng_state = torch.get_rng_state()
+    if losses is None:
+        losses = per_sample_loss(module(x), y)
+    a = a.detach().to(losses.dtype)
+    if bool((a != 0).any()):
+        grads = torch.autograd.grad((a * losses).sum(), params, retain_graph=True)
+        ahead = [(p - lr * g).detach() for p, g in zip(params, grads)]
+    else:
+        ahead = [p.detach() for p in params]
+    ahead = [p.requires_grad_() for p in ahead]
+    dev_logits = functional_call(
+        module, ({**dict(zip(names, ahead)), **_copied(buffers)}), (x_dev,))
+    dev_loss = F.cross_entropy(dev_logits, y_dev)
+    v = torch.autograd.grad(dev_loss, ahead)
+
+    current = torch.get_rng_state()
+    torch.set_rng_state(rng_state)
+    with fwAD.dual_level(), warnings.catch_warnings():
+        # torch loads its forward-AD decompositions with torch.jit.script, which
+        # warns of its own deprecation (torch-internal, nothing to act on).
+        warnings.filterwarnings("ignore", message=".*torch.jit.script", category=FutureWarning)
+        duals = {n: fwAD.make_dual(p.detach(), t) for n, p, t in zip(names, params, v)}
+        out = functional_call(module, ({**duals, **_copied(buffers)}), (x,))
+        directional = fwAD.unpack_dual(per_sample_loss(out, y)).tangent
+    torch.set_rng_state(current)
+    return -lr * directional.detach(), float(dev_loss.detach())
+
+
+def _copied(buffers):
+    return {name: b.clone() for name, b in buffers.items()}
+
+
+class _ExampleReweighter:
+    """Common part: the balanced development set, the stage, the batches.
+
+    Parameters
+    ----------
+    X_dev, y_dev : ndarray
+        Development set (raw inputs as the net takes them, class codes).
+    start_epoch : int
+        First (0-based) epoch of the meta-weighted stage.
+    dev_batch_size : int
+        Development examples per look-ahead.
+    """
+
+    def __init__(self, X_dev, y_dev, start_epoch, dev_batch_size):
+        self.X_dev = X_dev
+        self.y_dev = y_dev
+        self.start_epoch = start_epoch
+        self.dev_batch_size = dev_batch_size
+
+    def active(self, epoch):
+        """Whether epoch (0-based) is in the meta-weighted stage."""
+        return epoch >= self.start_epoch
+
+    def dev_batch(self, net):
+        """A random development batch, prepared (and augmented) as training data."""
+        n = len(self.y_dev)
+        index = torch.randperm(n)[: min(self.dev_batch_size, n)].numpy()
+        x = net._prepare(self.X_dev[index], training=True)
+        y = torch.as_tensor(self.y_dev[index], device=x.device)
+        return x, y
+
+    def step_loss(self, net, x, y, sample_weight=None):
+        """The batch's loss with meta-learned weights (to backward), and its logits."""
+        criterion = net.criterion_
+        module = net.module_
+        lr = net.optimizer_.param_groups[0]["lr"]
+        self._rng_state = torch.get_rng_state()
+        logits = module(x)
+        losses = criterion.per_sample_loss(logits, y)
+        x_dev, y_dev = self.dev_batch(net)
+        weights = self.weights(criterion, module, losses, x, y, x_dev, y_dev, lr,
+                               sample_weight)
+        self.last_weights_ = weights.detach()
+        return self.combine(losses, weights), logits
+
+    @staticmethod
+    def _scaled(a, sample_weight):
+        return a if sample_weight is None else a * sample_weight.to(a.dtype)
+
+
+class MetaClassReweighter(_ExampleReweighter):
+    """Jamal et al. (2020): class weights plus learned per-example corrections.
+
+    The weight of example ``i`` is ``w_{y_i} + eps_i``: ``w`` are class
+    weights (the effective number of samples by default) and ``eps`` starts
+    at 0 for each batch and takes one gradient step of size ``eps_lr``
+    against the development loss after a look-ahead SGD step on the summed
+    weighted loss at the current learning rate. The real step minimises
+    ``mean_i (w_{y_i} + eps_i) l_i``. Weights are not clipped (as in the
+    reference code), so they can be negative.
+
+    Parameters
+    ----------
+    class_weight : array-like of shape (n_classes,)
+        ``w``.
+    eps_lr : float, default=0.01
+        Step size of ``eps`` (hard-coded 0.01 in the reference).
+    **kwargs
+        Passed to the development-set base (``X_dev``, ``y_dev``,
+        ``start_epoch``, ``dev_batch_size``).
+    """
+
+    def __init__(self, class_weight, X_dev, y_dev, start_epoch, dev_batch_size,
+                 eps_lr=0.01):
+        super().__init__(X_dev, y_dev, start_epoch, dev_batch_size)
+        self.class_weight = np.asarray(class_weight, dtype=np.float32)
+        self.eps_lr = eps_lr
+
+    def weights(self, criterion, module, losses, x, y, x_dev, y_dev, lr, sample_weight):
+        w = torch.as_tensor(self.class_weight, device=losses.device)[y]
+        a = self._scaled(w, sample_weight)
+        grad, self.last_dev_loss_ = lookahead_weight_grad(
+            module, criterion.per_sample_loss, x, y, a, x_dev, y_dev, lr, losses=losses,
+            rng_state=self._rng_state)
+        return a - self.eps_lr * grad
+
+    @staticmethod
+    def combine(losses, weights):
+        return (weights * losses).mean()
+
+
+class L2RWReweighter(_ExampleReweighter):
+    """Learning to reweight examples (Ren et al. 2018).
+
+    Each batch's weights are ``max(-d L_dev / d eps_i, 0)`` at ``eps = 0``
+    after a look-ahead step with unit learning rate, normalised to sum to 1
+    (all zero: the batch is skipped). The real step minimises
+    ``sum_i w_i l_i``.
+    """
+
+    def weights(self, criterion, module, losses, x, y, x_dev, y_dev, lr, sample_weight):
+        zero = torch.zeros_like(losses)
+        grad, self.last_dev_loss_ = lookahead_weight_grad(
+            module, criterion.per_sample_loss, x, y, zero, x_dev, y_dev, 1.0, losses=losses,
+            rng_state=self._rng_state)
+        w = self._scaled(torch.clamp(-grad, min=0), sample_weight)
+        total = w.sum()
+        return w / total if total > 0 else w
+
+    @staticmethod
+    def combine(losses, weights):
+        return (weights * losses).sum()
+
+
+class WeightNet(nn.Module):
+    """Meta-Weight-Net's weighting function: loss -> weight in (0, 1).
+
+    An MLP ``1 -> hidden -> ReLU -> 1`` with a sigmoid, as ``VNet`` in the
+    reference code.
+
+    Parameters
+    ----------
+    hidden : int, default=100
+        Hidden units.
+    """
+
+    def __init__(self, hidden=100):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(1, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+
+    def forward(self, losses):
+        return torch.sigmoid(self.net(losses.view(-1, 1))).view(-1)
+
+
+class MetaWeightNetReweighter(_ExampleReweighter):
+    """Meta-Weight-Net (Shu et al. 2019): weights as a learned function of the loss.
+
+    Each step: weights ``V(l_i)`` normalised to sum to 1; a look-ahead step
+    with them at the current learning rate; one SGD step of the weight net
+    (learning rate ``net_lr``, momentum 0.9, Nesterov, weight decay 5e-4, as
+    in the reference) on the development loss; the real step on
+    ``sum_i V(l_i) l_i`` with the updated, normalised weights.
+
+    Parameters
+    ----------
+    net_lr : float, default=1e-5
+        Learning rate of the weight net.
+    hidden : int, default=100
+        Hidden units of the weight net.
+    """
+
+    def __init__(self, X_dev, y_dev, start_epoch, dev_batch_size, net_lr=1e-5, hidden=100):
+        super().__init__(X_dev, y_dev, start_epoch, dev_batch_size)
+        self.net_lr = net_lr
+        self.hidden = hidden
+        self.weight_net_ = WeightNet(hidden)
+        self.optimizer_ = torch.optim.SGD(self.weight_net_.parameters(), lr=net_lr,
+                                          momentum=0.9, nesterov=True, weight_decay=5e-4)
+
+    def _normalised(self, losses, sample_weight):
+        w = self._scaled(self.weight_net_(losses.detach().view(-1, 1)), sample_weight)
+        total = w.sum()
+        return w / total if bool(total != 0) else w
+
+    def weights(self, criterion, module, losses, x, y, x_dev, y_dev, lr, sample_weight):
+        self.weight_net_.to(losses.device)
+        a = self._normalised(losses, sample_weight)
+        grad, self.last_dev_loss_ = lookahead_weight_grad(
+            module, criterion.per_sample_loss, x, y, a, x_dev, y_dev, lr, losses=losses,
+            rng_state=self._rng_state)
+        self.optimizer_.zero_grad()
+        (grad.detach() * a).sum().backward(inputs=list(self.weight_net_.parameters()))
+        self.optimizer_.step()
+        with torch.no_grad():
+            return self._normalised(losses, sample_weight)
+
+    @staticmethod
+    def combine(losses, weights):
+        return (weights * losses).sum()

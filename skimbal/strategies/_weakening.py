@@ -1,0 +1,194 @@
+"""Major feature weakening (MFW), Ye, Zhan & Chao, "Procrustean Training for
+Imbalanced Deep Learning", ICCV 2021.
+
+Features of major-class examples are mixed with those of other examples in
+the mini-batch, so that the network cannot fit the major classes first. Only
+the paper's abstract could be checked, so every open choice is a parameter;
+the defaults are the most literal reading of it (see the user guide).
+"""
+
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+from torch import nn
+
+_PENULTIMATE = "penultimate"
+_RANDOM = "random"
+
+
+class FeatureWeakening:
+    """Mix major-class features with other examples' features in a batch.
+
+    For an example ``i`` of class ``c`` the plan draws, once per training
+    batch: whether it is weakened (Bernoulli with probability ``p_c``), a
+    partner ``j != i`` uniformly from the batch, and a weight ``lam`` from
+    ``Beta(alpha, alpha)``. At the chosen layer the features become
+    ``h_i <- lam * h_i + (1 - lam) * h_j`` for weakened examples; the rest of
+    the forward pass runs on the mixed features.
+
+    Parameters
+    ----------
+    class_counts : array-like of shape (n_classes,)
+        Training examples per class.
+    layer : str, default="random"
+        Where features are mixed: ``"random"`` (one of the module's
+        ``mixing_points``, uniformly, per batch, as in manifold mixup),
+        ``"penultimate"`` (the input of the module's ``classifier``) or the
+        name of a submodule (as ``module.get_submodule`` takes it) whose
+        output is mixed.
+    alpha : float, default=1.0
+        ``lam ~ Beta(alpha, alpha)``.
+    strength : float, default=1.0
+        Probability that an example of the largest class is weakened.
+    power : float, default=1.0
+        ``p_c = strength * (n_c / n_max) ** power``: how fast the chance of
+        weakening falls with class size (0 weakens all classes equally).
+    dominant : bool, default=True
+        Use ``max(lam, 1 - lam)``, so the weakened example keeps the larger
+        share of its own features.
+    keep_label : bool, default=True
+        Train a weakened example on its own label (weakening). ``False``
+        mixes the labels with the same ``lam`` (manifold mixup restricted to
+        major-class examples).
+
+    Attributes
+    ----------
+    probabilities_ : ndarray of shape (n_classes,)
+        ``p_c`` of each class.
+    """
+
+    def __init__(self, class_counts, layer=_RANDOM, alpha=1.0, strength=1.0, power=1.0,
+                 dominant=True, keep_label=True):
+        counts = np.asarray(class_counts, dtype=np.float64)
+        self.class_counts = counts
+        self.layer = layer
+        self.alpha = alpha
+        self.strength = strength
+        self.power = power
+        self.dominant = dominant
+        self.keep_label = keep_label
+        self.probabilities_ = np.clip(strength * (counts / counts.max()) ** power, 0.0, 1.0)
+
+    # ------------------------------------------------------------ layers
+    def mixing_points(self, module):
+        """Names of the layers this weakening may mix at, checked on ``module``.
+
+        Raises
+        ------
+        ValueError
+            If the module does not expose the mixing point.
+        """
+        name = type(module).__name__
+        if self.layer == _RANDOM:
+            points = tuple(getattr(module, "mixing_points", ()) or ())
+            if not points:
+                raise ValueError(
+                    f"mfw=True with mfw_layer='random' needs a module with a "
+                    f"`mixing_points` attribute (names of submodules whose outputs "
+                    f"may be mixed); {name} has none. Use mfw_layer='penultimate' "
+                    "(needs a `classifier` submodule) or a submodule name."
+                )
+        elif self.layer == _PENULTIMATE:
+            if not isinstance(getattr(module, "classifier", None), nn.Module):
+                raise ValueError(
+                    f"mfw_layer='penultimate' mixes the input of the module's "
+                    f"`classifier` submodule; {name} has no such submodule."
+                )
+            points = (_PENULTIMATE,)
+        else:
+            points = (self.layer,)
+        for point in points:
+            if point != _PENULTIMATE:
+                try:
+                    module.get_submodule(point)
+                except AttributeError:
+                    raise ValueError(
+                        f"mfw_layer: {name} has no submodule {point!r} to mix the "
+                        "output of."
+                    ) from None
+        return points
+
+    # -------------------------------------------------------------- plan
+    def draw(self, y, points):
+        """Draw which examples are weakened, with whom, by how much, and where.
+
+        Parameters
+        ----------
+        y : tensor of shape (n,)
+            Class codes of the batch.
+        points : tuple of str
+            Candidate layers (from :meth:`mixing_points`).
+
+        The draws use torch's global CPU generator, which ``fit`` seeds from
+        ``random_state``.
+
+        Returns
+        -------
+        plan : dict
+            ``index`` (weakened examples), ``partner`` (their partners),
+            ``lam`` (their own share), ``layer`` (where to mix).
+        """
+        n = len(y)
+        y_cpu = y.detach().to("cpu", torch.long)
+        p = torch.as_tensor(self.probabilities_, dtype=torch.float32)[y_cpu]
+        mask = torch.rand(n) < p
+        if n < 2:
+            mask[:] = False
+        shift = torch.randint(1, max(n, 2), (n,))
+        partner = (torch.arange(n) + shift) % n
+        concentration = torch.tensor(float(self.alpha))
+        lam = torch.distributions.Beta(concentration, concentration).sample((n,))
+        if self.dominant:
+            lam = torch.maximum(lam, 1 - lam)
+        choice = int(torch.randint(len(points), (1,)))
+        index = mask.nonzero().flatten()
+        return {
+            "index": index.to(y.device),
+            "partner": partner[index].to(y.device),
+            "lam": lam[index].to(y.device),
+            "layer": points[choice],
+        }
+
+    @staticmethod
+    def mix(h, plan):
+        """Features ``h`` with the plan's examples mixed (out of place)."""
+        index, partner = plan["index"], plan["partner"]
+        if len(index) == 0:
+            return h
+        lam = plan["lam"].to(h.dtype).view(-1, *([1] * (h.ndim - 1)))
+        mixed = lam * h[index] + (1 - lam) * h[partner]
+        return h.index_copy(0, index, mixed)
+
+    @contextmanager
+    def applied(self, module, plan):
+        """Context in which ``module``'s forward pass mixes features per ``plan``."""
+        if plan["layer"] == _PENULTIMATE:
+            handle = module.classifier.register_forward_pre_hook(
+                lambda _, args: (self.mix(args[0], plan), *args[1:]))
+        else:
+            handle = module.get_submodule(plan["layer"]).register_forward_hook(
+                lambda _, args, out: self.mix(out, plan))
+        try:
+            yield plan
+        finally:
+            handle.remove()
+
+    def loss(self, criterion, logits, y, plan, sample_weight=None):
+        """Training loss of a weakened batch.
+
+        With ``keep_label=True`` it is the criterion on the batch's own
+        labels. Otherwise a weakened example's loss is
+        ``lam * l(y_i) + (1 - lam) * l(y_j)``, in the criterion's weighted mean
+        with the weights of ``y_i``.
+        """
+        if self.keep_label or len(plan["index"]) == 0:
+            return criterion(logits, y, sample_weight)
+        lam = torch.ones(len(y), dtype=logits.dtype, device=logits.device)
+        lam[plan["index"]] = plan["lam"].to(logits.dtype)
+        y_other = y.clone()
+        y_other[plan["index"]] = y[plan["partner"]]
+        losses = lam * criterion.per_sample_loss(logits, y) + (1 - lam) * \
+            criterion.per_sample_loss(logits, y_other)
+        return criterion.reduce(losses, y, sample_weight)
+
