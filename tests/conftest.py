@@ -1,8 +1,10 @@
 import os
 import shutil
 
+import numpy as np
 import pytest
 import torch
+from sklearn.model_selection import train_test_split
 
 # Under pytest-xdist each worker gets one thread: two workers on two cores
 # would otherwise oversubscribe them.
@@ -32,3 +34,11 @@ def fashion_mnist_home(tmp_path_factory, shared_data):
     home = tmp_path_factory.mktemp("data")
     shutil.copytree(source, home / "FashionMNIST")
     return str(home)
+
+
+@pytest.fixture(scope="session")
+def yeast_me2(shared_data):
+    """imbalanced-learn's yeast_me2 split in half: 1,484 rows, 51 positives (ratio 28)."""
+    data = np.load(shared_data("tabular", "imblearn-zenodo", "x22data.npz"))
+    X, y = data["data"].astype(np.float32), data["label"]
+    return train_test_split(X, y, test_size=0.5, stratify=y, random_state=0)

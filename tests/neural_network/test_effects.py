@@ -1,21 +1,11 @@
 """Methods move results in the published direction on real imbalanced data."""
 
-import numpy as np
 import pytest
 from sklearn.metrics import balanced_accuracy_score, recall_score
-from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skimbal import ImbalancedNetClassifier
-
-
-@pytest.fixture(scope="module")
-def yeast_me2(shared_data):
-    """imbalanced-learn's yeast_me2: 1,484 rows, 51 positives (ratio 28)."""
-    data = np.load(shared_data("tabular", "imblearn-zenodo", "x22data.npz"))
-    X, y = data["data"].astype(np.float32), data["label"]
-    return train_test_split(X, y, test_size=0.5, stratify=y, random_state=0)
 
 
 def _fit_score(split, **params):
