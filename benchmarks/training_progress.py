@@ -10,7 +10,10 @@ the table and the plots.
 
 Example (the committed results)::
 
-    python benchmarks/training_progress.py --profile step --runs erm:0 mfw:0 ...
+    python benchmarks/training_progress.py --profile step \\
+        --runs erm:0 mfw:0 meta:0 cb:0 erm:1 mfw:1 erm:2 mfw:2
+    python benchmarks/training_progress.py --profile exponential \\
+        --runs erm:0 mfw:0 meta:0 cb:0
     python benchmarks/training_progress.py --profile step --summarize
 """
 
@@ -27,7 +30,8 @@ from sklearn.metrics import balanced_accuracy_score
 from skimbal import ImbalancedNetClassifier
 from skimbal.callbacks import FeatureGradientNorms, PerClassAccuracy
 from skimbal.datasets import load_fashion_mnist_lt
-from skimbal.metrics import per_class_accuracy
+from skimbal.inspection import plot_class_curves
+from skimbal.metrics import per_class_accuracy, shot_groups
 
 METHODS = {
     "erm": {},
@@ -98,6 +102,100 @@ def _name(method, seed, args):
     return f"{args.profile}_nmax{args.n_max}_ep{args.epochs}_{method}{suffix}_s{seed}.json"
 
 
+def _groups(record):
+    counts = np.array(record["class_counts_fit"])
+    if record["profile"] == "step":
+        return np.where(counts < counts.max() / 10, "minor", "major")
+    return shot_groups(counts)
+
+
+def _early(record, key, frac=0.2):
+    """Mean per-class value over the recorded epochs in the first ``frac`` of training."""
+    rows = [values for epoch, values in record["curves"][key]
+            if epoch <= frac * record["epochs"]]
+    return np.mean(rows, axis=0)
+
+
+def _mean_sd(values):
+    v = 100 * np.asarray(values) if not isinstance(values, np.ndarray) else values
+    return f"{v.mean():.2f}" + (f" ± {v.std(ddof=1):.2f}" if len(v) > 1 else "")
+
+
+def summarize(profile, args):
+    records = [json.loads(p.read_text()) for p in
+               sorted(RESULTS.glob(f"{profile}_nmax{args.n_max}_ep{args.epochs}_*.json"))]
+    if not records:
+        return
+    lines = [
+        "| method | seeds | balanced acc | minor test | major test | minor train (last) "
+        "| train acc gap, first 20% | minor/major grad norm, first 20% | fit s |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    low, high = ("minor", "major") if profile == "step" else ("few", "many")
+    for method in METHODS:
+        rows = [r for r in records if r["method"] == method and not r["params"].keys()
+                - METHODS[method].keys()]
+        if not rows:
+            continue
+        gaps, ratios, minor_train = [], [], []
+        for r in rows:
+            g = _groups(r)
+            acc = _early(r, "train_class_acc")
+            grad = _early(r, "feature_grad_norm")
+            gaps.append(acc[g == high].mean() - acc[g == low].mean())
+            ratios.append(grad[g == low].mean() / grad[g == high].mean())
+            minor_train.append(np.mean(np.array(r["curves"]["train_class_acc"][-1][1])[g == low]))
+        lines.append(
+            f"| {method} | {len(rows)} | {_mean_sd([r['balanced_accuracy'] for r in rows])} | "
+            f"{_mean_sd([r['minor_accuracy'] for r in rows])} | "
+            f"{_mean_sd([r['major_accuracy'] for r in rows])} | {_mean_sd(minor_train)} | "
+            f"{_mean_sd(gaps)} | {np.mean(ratios):.2f} | "
+            f"{np.mean([r['fit_seconds'] for r in rows]):.0f} |")
+    r0 = records[0]
+    minor = ("the 5 classes of 5 images" if profile == "step"
+             else "few-shot: the classes under 20 images")
+    header = (
+        f"Fashion-MNIST-LT, {profile} imbalance, ratio 100, n_max {args.n_max} "
+        f"(counts {r0['counts']} for seed 0), {r0['module']}, {r0['epochs']} epochs "
+        "(warm-up 2.5%, x0.01 at 80% and 90%; `meta` switches at 80%), batch 128, SGD "
+        "lr 0.1, last epoch on the full balanced test set (10,000 images). "
+        f"Minor = {minor}. "
+        "Accuracies in %, mean ± sample std over seeds (seed = subsampling = training "
+        "seed). Gap and gradient ratio: mean over the epochs recorded in the first 20% "
+        f"of training of ({high} - {low}) clean training accuracy and of "
+        f"{low}/{high} mean feature-gradient norm.\n\n")
+    out = RESULTS.parent / f"progress_{profile}_nmax{args.n_max}_ep{args.epochs}.md"
+    out.write_text(header + "\n".join(lines) + "\n")
+    print(header + "\n".join(lines))
+    _plot(profile, [r for r in records if r["seed"] == 0], args)
+
+
+def _plot(profile, records, args):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    methods = [m for m in METHODS if any(r["method"] == m for r in records)]
+    keys = [("train_class_acc", "training accuracy (clean)"),
+            ("test_class_acc", "test accuracy (1,000-image subset)"),
+            ("feature_grad_norm", "feature-gradient norm")]
+    fig, axes = plt.subplots(len(methods), 3, figsize=(13, 3.2 * len(methods)),
+                             squeeze=False, sharey="col")
+    for row, method in zip(axes, methods):
+        record = next(r for r in records if r["method"] == method)
+        for ax, (key, title) in zip(row, keys):
+            history = [{"epoch": e, key: v} for e, v in record["curves"][key]]
+            plot_class_curves(history, key, group=_groups(record), ax=ax,
+                              title=f"{method}: {title}")
+            if key == "feature_grad_norm":
+                ax.set_yscale("log")
+    fig.tight_layout()
+    out = RESULTS.parent / f"progress_{profile}_nmax{args.n_max}_ep{args.epochs}_seed0.png"
+    fig.savefig(out, dpi=90)
+    print(f"wrote {out}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--profile", choices=["step", "exponential"], default="step")
@@ -108,7 +206,12 @@ def main():
     parser.add_argument("--set", nargs="*", default=[], help="extra estimator params k=v")
     parser.add_argument("--runs", nargs="*", default=["erm:0", "mfw:0"],
                         help="method:seed pairs")
+    parser.add_argument("--summarize", action="store_true",
+                        help="write the table and the seed-0 plots of the stored runs")
     args = parser.parse_args()
+    if args.summarize:
+        summarize(args.profile, args)
+        return
     RESULTS.mkdir(parents=True, exist_ok=True)
     home = data_home()
     for item in args.runs:
