@@ -239,3 +239,22 @@ def test_errors(tabular):
         ImbalancedNetClassifier(reweight="meta", schedule="drw", **FAST).fit(X, y)
     with pytest.raises(ValueError, match="Set class_weight=None"):
         ImbalancedNetClassifier(reweight="l2rw", class_weight="balanced", **FAST).fit(X, y)
+
+
+def test_development_split_per_fold_and_pickling(tabular):
+    import pickle
+
+    from sklearn.model_selection import StratifiedKFold, cross_validate
+
+    X, y = tabular
+    folds = list(StratifiedKFold(3).split(X, y))
+    clf = ImbalancedNetClassifier(reweight="meta_weight_net", meta_dev_size=3, **FAST)
+    result = cross_validate(clf, X, y, cv=folds, return_estimator=True)
+    for estimator, (train, _) in zip(result["estimator"], folds):
+        assert np.array_equal(estimator.class_counts_, np.bincount(y[train]) - 3)
+    fitted = result["estimator"][0]
+    restored = pickle.loads(pickle.dumps(fitted))
+    assert np.array_equal(restored.decision_function(X), fitted.decision_function(X))
+    assert all(torch.equal(a, b) for a, b in zip(
+        restored.net_.reweighter.weight_net_.parameters(),
+        fitted.net_.reweighter.weight_net_.parameters()))

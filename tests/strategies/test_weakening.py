@@ -196,3 +196,14 @@ def test_ldam_criterion_mixed_labels():
     other = criterion.per_sample_loss(logits, torch.tensor([0, 2, 1, 2]))
     lam = torch.tensor([1.0, 0.7, 1.0, 1.0])
     assert torch.allclose(loss, (lam * per + (1 - lam) * other).mean())
+
+
+def test_pickled_mfw_estimator_predicts_the_same(tabular):
+    import pickle
+
+    X, y = tabular
+    clf = ImbalancedNetClassifier(mfw=True, **FAST).fit(X, y)
+    restored = pickle.loads(pickle.dumps(clf))
+    assert np.array_equal(restored.decision_function(X), clf.decision_function(X))
+    # no feature-mixing hook is left on the module
+    assert not any(m._forward_hooks or m._forward_pre_hooks for m in restored.module_.modules())
