@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from sklearn.datasets import make_classification
 from skorch.callbacks import Callback
 from torch.func import functional_call
 
@@ -176,15 +175,6 @@ class _StageSpy(Callback):
 
     def on_epoch_begin(self, net, **kwargs):
         self.calls.append(0)
-
-
-@pytest.fixture(scope="module")
-def tabular():
-    X, y = make_classification(
-        300, n_features=6, n_informative=4, n_classes=3, weights=[0.7, 0.22, 0.08],
-        random_state=0,
-    )
-    return X.astype(np.float32), y
 
 
 @pytest.mark.parametrize("reweight, params, start", [

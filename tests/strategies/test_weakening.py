@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from sklearn.datasets import make_classification
 from skorch.callbacks import Callback
 from torch import nn
 
@@ -14,15 +13,6 @@ from skimbal.modules import MLP, resnet8
 from skimbal.strategies import FeatureWeakening
 
 FAST = {"max_epochs": 4, "batch_size": 32, "lr": 0.05, "random_state": 0}
-
-
-@pytest.fixture(scope="module")
-def tabular():
-    X, y = make_classification(
-        300, n_features=6, n_informative=4, n_classes=3, weights=[0.7, 0.22, 0.08],
-        random_state=0,
-    )
-    return X.astype(np.float32), y
 
 
 def test_probabilities_grow_with_class_size():
