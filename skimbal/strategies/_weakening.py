@@ -153,12 +153,18 @@ class FeatureWeakening:
     @staticmethod
     def mix(h, plan):
         """Features ``h`` with the plan's examples mixed (out of place)."""
-        index, partner = plan["index"], plan["partner"]
+        index = plan["index"]
         if len(index) == 0:
             return h
-        lam = plan["lam"].to(h.dtype).view(-1, *([1] * (h.ndim - 1)))
-        mixed = lam * h[index] + (1 - lam) * h[partner]
-        return h.index_copy(0, index, mixed)
+        # Whole-batch form (weight 1 and itself as partner for the others): it
+        # keeps h's memory format (channels_last), which gather-and-scatter loses.
+        n = h.shape[0]
+        lam = torch.ones(n, dtype=h.dtype, device=h.device)
+        lam[index] = plan["lam"].to(h.dtype)
+        partner = torch.arange(n, device=h.device)
+        partner[index] = plan["partner"]
+        lam = lam.view(-1, *([1] * (h.ndim - 1)))
+        return lam * h + (1 - lam) * h[partner]
 
     @contextmanager
     def applied(self, module, plan):

@@ -46,6 +46,10 @@ def test_mix_by_hand():
     assert torch.equal(out[0], 0.75 * h[0] + 0.25 * h[2])
     assert torch.equal(out[3], 0.5 * h[3] + 0.5 * h[1])
     assert torch.equal(out[1:3], h[1:3])
+    images = torch.randn(4, 3, 5, 5).contiguous(memory_format=torch.channels_last)
+    mixed = FeatureWeakening.mix(images, plan)
+    assert mixed.is_contiguous(memory_format=torch.channels_last)
+    assert torch.allclose(mixed[3], 0.5 * images[3] + 0.5 * images[1])
 
 
 @pytest.mark.parametrize("layer", ["penultimate", "layer2"])
