@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from _common import data_home
 from sklearn.metrics import balanced_accuracy_score
+from skorch.callbacks import Callback
 
 from skimbal import ImbalancedNetClassifier
 from skimbal.callbacks import FeatureGradientNorms, PerClassAccuracy
@@ -59,21 +60,25 @@ def run(method, seed, args, home):
         module=args.module, max_epochs=args.epochs, random_state=seed,
         callbacks=[PerClassAccuracy(eval_set=(X_sub, y_sub), eval_name="test",
                                     every=args.every),
-                   FeatureGradientNorms(every=args.every)],
+                   FeatureGradientNorms(every=args.every),
+                   FeatureGradientNorms(every=args.every, source="training"),
+                   *([("stop", _StopAfter(args.stop_after))] if args.stop_after else [])],
         **params)
     start = time.perf_counter()
     clf.fit(X, y)
     fit_s = time.perf_counter() - start
     history = clf.net_.history
     curves = {key: [[row["epoch"], row[key]] for row in history if key in row]
-              for key in ("train_class_acc", "test_class_acc", "feature_grad_norm")}
+              for key in ("train_class_acc", "test_class_acc", "feature_grad_norm",
+                          "batch_feature_grad_norm")}
     pred = clf.predict(X_test)
     acc = per_class_accuracy(y_test, pred, labels=np.arange(10))
     counts = np.bincount(y, minlength=10)
     minor = counts < counts.max() / 10 if args.profile == "step" else counts < 20
     return {
         "method": method, "seed": seed, "profile": args.profile, "n_max": args.n_max,
-        "epochs": args.epochs, "module": args.module, "params": params,
+        "epochs": args.epochs, "stop_after": args.stop_after, "module": args.module,
+        "params": params,
         "counts": counts.tolist(), "class_counts_fit": clf.class_counts_.tolist(),
         "balanced_accuracy": float(balanced_accuracy_score(y_test, pred)),
         "minor_accuracy": float(acc[minor].mean()),
@@ -84,6 +89,21 @@ def run(method, seed, args, home):
         "torch_threads": torch.get_num_threads(),
         "curves": curves,
     }
+
+
+class _StopAfter(Callback):
+    """End training after ``epochs`` epochs of the full-length schedule.
+
+    The runs are then the first epochs of the full runs (same seed, same
+    schedule), for the early-training pictures at a fraction of the cost.
+    """
+
+    def __init__(self, epochs):
+        self.epochs = epochs
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) >= self.epochs:
+            raise KeyboardInterrupt  # skorch ends fit cleanly on it
 
 
 def _value(v):
@@ -99,6 +119,7 @@ def _value(v):
 
 def _name(method, seed, args):
     suffix = "".join(f"_{kv}" for kv in args.set)
+    suffix += f"_stop{args.stop_after}" if args.stop_after else ""
     return f"{args.profile}_nmax{args.n_max}_ep{args.epochs}_{method}{suffix}_s{seed}.json"
 
 
@@ -124,6 +145,10 @@ def _mean_sd(values):
 def summarize(profile, args):
     records = [json.loads(p.read_text()) for p in
                sorted(RESULTS.glob(f"{profile}_nmax{args.n_max}_ep{args.epochs}_*.json"))]
+    early = [r for r in records if r.get("stop_after")]
+    records = [r for r in records if not r.get("stop_after")]
+    if early:
+        _plot_early(profile, early, args)
     if not records:
         return
     lines = [
@@ -196,6 +221,40 @@ def _plot(profile, records, args):
     print(f"wrote {out}")
 
 
+def _plot_early(profile, records, args):
+    """Early training of truncated runs: gradients the steps apply, per group."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    records = sorted(records, key=lambda r: list(METHODS).index(r["method"]))
+    keys = [("train_class_acc", "training accuracy (clean)"),
+            ("batch_feature_grad_norm", "feature-gradient norm in training steps")]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    styles = ["-", "--", ":", "-."]
+    for style, record in zip(styles, records):
+        groups = _groups(record)
+        for ax, (key, title) in zip(axes, keys):
+            epochs = [e for e, _ in record["curves"][key]]
+            values = np.array([v for _, v in record["curves"][key]])
+            for name, color in (("major", "C0"), ("minor", "C3"), ("many", "C0"),
+                                ("few", "C3")):
+                if (groups == name).any():
+                    ax.plot(epochs, values[:, groups == name].mean(1), style, color=color,
+                            label=f"{record['method']} {name}")
+            ax.set_title(title)
+            ax.set_xlabel("epoch")
+    axes[1].set_yscale("log")
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    stop = records[0]["stop_after"]
+    out = RESULTS.parent / (f"progress_{profile}_nmax{args.n_max}_ep{args.epochs}"
+                            f"_first{stop}_seed{records[0]['seed']}.png")
+    fig.savefig(out, dpi=90)
+    print(f"wrote {out}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--profile", choices=["step", "exponential"], default="step")
@@ -203,6 +262,8 @@ def main():
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--module", default="resnet20")
     parser.add_argument("--every", type=int, default=2)
+    parser.add_argument("--stop-after", type=int, default=None,
+                        help="stop after this many epochs of the --epochs schedule")
     parser.add_argument("--set", nargs="*", default=[], help="extra estimator params k=v")
     parser.add_argument("--runs", nargs="*", default=["erm:0", "mfw:0"],
                         help="method:seed pairs")

@@ -115,27 +115,98 @@ class PerClassAccuracy(Callback):
 class FeatureGradientNorms(Callback):
     """Record per-class norms of the feature gradient every epoch.
 
-    At the end of an epoch, ``feature_grad_norm`` in the history gets, per
-    class (order of ``classes_``), the mean over the class's training
-    examples of ``||d l_i / d f_i||`` with ``f_i`` the penultimate feature
-    (see :func:`~skimbal.inspection.feature_gradient_norms`). The module
-    needs ``features(x)`` and ``classifier``, as every built-in has.
+    ``f_i`` is example ``i``'s penultimate feature (the input of the module's
+    ``classifier``). Two sources:
+
+    - ``"clean"`` (history key ``feature_grad_norm``): at the end of an
+      epoch, per class, the mean over its training examples of
+      ``||d l_i / d f_i||`` in a clean pass (evaluation mode, no augmentation
+      or feature weakening; see
+      :func:`~skimbal.inspection.feature_gradient_norms`).
+    - ``"training"`` (key ``batch_feature_grad_norm``): per class, the mean
+      over the epoch's training batches of ``B * ||d L / d f_i||``, the
+      gradient the training step itself sends into each example's feature
+      (``L`` the batch loss, ``B`` the batch size; for a plain mean this is
+      ``d l_i / d f_i``, with class or meta weights it includes them, under
+      ``mfw=True`` it is taken at the weakened features).
+
+    The module needs ``features(x)`` and ``classifier``, as every built-in
+    has.
 
     Parameters
     ----------
     every : int, default=1
-        Record every ``every`` epochs (and always the last).
+        Record every ``every`` epochs (and always the last); ``"training"``
+        averages over the recorded epoch only.
+    source : {"clean", "training"}, default="clean"
+        Which gradient to record.
     batch_size : int, default=512
-        Examples per forward pass.
+        Examples per forward pass of the clean pass.
     """
 
-    def __init__(self, every=1, batch_size=512):
+    def __init__(self, every=1, source="clean", batch_size=512):
         self.every = every
+        self.source = source
         self.batch_size = batch_size
 
+    def initialize(self):
+        if self.source not in ("clean", "training"):
+            raise ValueError(f"source must be 'clean' or 'training'; got {self.source!r}.")
+        self._handle = None
+        self._watch = False
+        self._grad = None
+        return self
+
+    def on_train_begin(self, net, **kwargs):
+        if self.source == "training":
+            head = getattr(net.module_, "classifier", None)
+            if not isinstance(head, torch.nn.Module):
+                raise ValueError(
+                    "Feature gradients need a module with a `classifier` head; "
+                    f"{type(net.module_).__name__} has none.")
+            self._handle = head.register_forward_pre_hook(self._capture)
+            self._sums = np.zeros(len(net.classes_))
+            self._counts = np.zeros(len(net.classes_))
+
+    def _capture(self, module, args):
+        feature = args[0]
+        # the step's own forward pass, not a meta re-weighter's look-ahead
+        if module.training and feature.requires_grad and self._watch:
+            self._watch = False
+            feature.register_hook(self._store)
+
+    def _store(self, grad):
+        self._grad = grad.detach()
+
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        self._watch = training and self._handle is not None
+        self._grad = None
+
+    def on_batch_end(self, net, batch=None, training=False, **kwargs):
+        if training and self._handle is not None and self._grad is not None:
+            grad = self._grad.flatten(1)
+            norms = (len(grad) * grad.norm(dim=1)).cpu().double().numpy()
+            y = np.asarray(batch[1])
+            np.add.at(self._sums, y, norms)
+            np.add.at(self._counts, y, 1)
+        self._grad = None
+
     def on_epoch_end(self, net, dataset_train=None, **kwargs):
+        if self.source == "training":
+            if _record_epoch(net, self.every):
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    means = np.where(self._counts > 0, self._sums / self._counts, np.nan)
+                net.history.record("batch_feature_grad_norm", means.tolist())
+            self._sums[:] = 0
+            self._counts[:] = 0
+            return
         if not _record_epoch(net, self.every):
             return
         X, y = _inputs_targets(dataset_train)
         norms = _class_gradient_norms(net, X, y.astype(np.int64), self.batch_size)
         net.history.record("feature_grad_norm", norms.tolist())
+
+    def on_train_end(self, net, **kwargs):
+        if self._handle is not None:
+            self._handle.remove()
+            self._handle = None

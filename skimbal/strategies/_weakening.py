@@ -170,11 +170,12 @@ class FeatureWeakening:
     def applied(self, module, plan):
         """Context in which ``module``'s forward pass mixes features per ``plan``."""
         if plan["layer"] == _PENULTIMATE:
+            # prepend: other hooks (e.g. progress callbacks) see the mixed features
             handle = module.classifier.register_forward_pre_hook(
-                lambda _, args: (self.mix(args[0], plan), *args[1:]))
+                lambda _, args: (self.mix(args[0], plan), *args[1:]), prepend=True)
         else:
             handle = module.get_submodule(plan["layer"]).register_forward_hook(
-                lambda _, args, out: self.mix(out, plan))
+                lambda _, args, out: self.mix(out, plan), prepend=True)
         try:
             yield plan
         finally:

@@ -95,3 +95,33 @@ def test_feature_gradients_need_features_and_classifier(data):
     clf = ImbalancedNetClassifier(module=module, callbacks=[FeatureGradientNorms()], **FAST)
     with pytest.raises(ValueError, match="features"):
         clf.fit(X, y)
+
+
+def test_training_source_records_the_gradient_the_step_applies(data):
+    X, y = data
+    # one full batch per epoch and a negligible step: the gradient of the
+    # training step equals the clean one of the fitted model
+    params = {"batch_size": len(y), "lr": 1e-12, "momentum": 0.0, "weight_decay": 0.0,
+              "lr_schedule": None, "max_epochs": 2, "random_state": 0}
+    clf = ImbalancedNetClassifier(
+        callbacks=[FeatureGradientNorms(source="training")], **params).fit(X, y)
+    recorded = clf.net_.history[-1, "batch_feature_grad_norm"]
+    assert np.allclose(recorded, feature_gradient_norms(clf, X, y), rtol=1e-4)
+    assert not any(m._forward_pre_hooks for m in clf.module_.modules())
+    # under feature weakening it is taken at the weakened features (the hook
+    # order is tested with FeatureWeakening)
+    weak = ImbalancedNetClassifier(
+        mfw=True, mfw_layer="penultimate", mfw_power=0.0,
+        callbacks=[FeatureGradientNorms(source="training")], **params).fit(X, y)
+    assert not np.array_equal(weak.net_.history[-1, "batch_feature_grad_norm"], recorded)
+
+
+def test_training_source_with_meta_reweighting_and_bad_source(data):
+    X, y = data
+    clf = ImbalancedNetClassifier(
+        reweight="l2rw", meta_dev_size=3,
+        callbacks=[FeatureGradientNorms(source="training")], **FAST).fit(X, y)
+    assert np.isfinite(clf.net_.history[-1, "batch_feature_grad_norm"]).all()
+    with pytest.raises(ValueError, match="source must be"):
+        ImbalancedNetClassifier(callbacks=[FeatureGradientNorms(source="test")],
+                                **FAST).fit(X, y)

@@ -74,6 +74,19 @@ def test_applied_mixes_at_the_layer_then_removes_the_hook(layer):
     assert torch.equal(plain, net(x).detach())
 
 
+def test_other_hooks_see_the_weakened_features():
+    torch.manual_seed(0)
+    net = resnet8(3, in_channels=1).eval()
+    x = torch.randn(6, 1, 8, 8)
+    seen = []
+    net.classifier.register_forward_pre_hook(lambda _, args: seen.append(args[0]))
+    fw = FeatureWeakening([10, 10, 10], layer="penultimate")
+    plan = fw.draw(torch.zeros(6, dtype=torch.long), fw.mixing_points(net))
+    with torch.no_grad(), fw.applied(net, plan):
+        net(x)
+        assert torch.allclose(seen[-1], fw.mix(net.features(x), plan))
+
+
 def test_labels_kept_or_mixed():
     torch.manual_seed(0)
     logits = torch.randn(4, 3)
