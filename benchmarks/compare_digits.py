@@ -35,6 +35,8 @@ NET_METHODS = {
     "logit adjusted": {"loss": "logit_adjusted"},
     "balanced softmax": {"loss": "balanced_softmax"},
     "VS": {"loss": "vs"},
+    "MFW (mfw=True)": {"mfw": True},
+    "meta re-weighting": {"reweight": "meta", "meta_dev_size": 2},
 }
 
 

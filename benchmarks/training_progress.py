@@ -39,6 +39,8 @@ METHODS = {
     "mfw": {"mfw": True},
     "cb": {"class_weight": "effective_number"},
     "meta": {"reweight": "meta", "meta_dev_size": 1},
+    # meta's class weights alone, in meta's stage: isolates the learned corrections
+    "cb_drw": {"class_weight": "effective_number", "schedule": "drw"},
 }
 RESULTS = Path(__file__).parent / "results" / "progress"
 
