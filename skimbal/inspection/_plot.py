@@ -8,7 +8,12 @@ _TITLES = {
     "train_class_acc": "training accuracy",
     "valid_class_acc": "validation accuracy",
     "feature_grad_norm": "feature-gradient norm",
+    "batch_feature_grad_norm": "feature-gradient norm (training steps)",
 }
+
+
+def _title(key):
+    return _TITLES.get(key, key.replace("_class_acc", " accuracy"))
 
 
 def _history(obj):
@@ -111,7 +116,7 @@ def plot_class_curves(history, key, *, class_counts=None, group="class", labels=
                 mean = np.nanmean(values[:, group == name], axis=1)
             ax.plot(epochs, mean, label=str(name), lw=1.6)
     ax.set_xlabel("epoch")
-    ax.set_ylabel(_TITLES.get(key, key))
+    ax.set_ylabel(_title(key))
     if title:
         ax.set_title(title)
     ax.legend(fontsize=7)
@@ -147,7 +152,7 @@ def plot_training_progress(estimator, *, keys=None, group="class", class_counts=
     if keys is None:
         keys = sorted(k for k in recorded if k.endswith("_class_acc"))
         keys = sorted(keys, key=lambda k: (k != "train_class_acc", k))
-        keys += ["feature_grad_norm"] if "feature_grad_norm" in recorded else []
+        keys += [k for k in ("feature_grad_norm", "batch_feature_grad_norm") if k in recorded]
     if not keys:
         raise ValueError(
             "The history has no per-class curves; fit with callbacks="
@@ -161,5 +166,5 @@ def plot_training_progress(estimator, *, keys=None, group="class", class_counts=
     for key, ax in zip(keys, np.atleast_1d(axes)):
         plot_class_curves(estimator, key, class_counts=class_counts, group=group, ax=ax,
                           labels=getattr(estimator, "classes_", None),
-                          title=_TITLES.get(key, key.replace("_class_acc", " accuracy")))
+                          title=_title(key))
     return np.atleast_1d(axes)
