@@ -437,6 +437,10 @@ class or instance, default="auto"
                 if sampler is not None
                 else {"iterator_train__shuffle": True}
             )
+            if len(y_tr) % self.batch_size == 1 and len(y_tr) > 1:
+                # A last batch of one example would normalise batch norm with its
+                # own statistics (and feed them to the running averages): drop it.
+                iterator_kwargs["iterator_train__drop_last"] = True
             mean, std = _channel_stats(X_tr) if images else (None, None)
             self.net_ = _ImbalancedNet(
                 module=module,

@@ -164,7 +164,8 @@ class FeatureWeakening:
         partner = torch.arange(n, device=h.device)
         partner[index] = plan["partner"]
         lam = lam.view(-1, *([1] * (h.ndim - 1)))
-        return lam * h + (1 - lam) * h[partner]
+        # index_select: its backward (index_add) sums in a fixed order, unlike indexing
+        return lam * h + (1 - lam) * h.index_select(0, partner)
 
     @contextmanager
     def applied(self, module, plan):

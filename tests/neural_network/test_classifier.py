@@ -272,3 +272,26 @@ def test_pandas_input_records_feature_names(tabular):
     with pytest.warns(UserWarning, match="feature names"):
         from_array = clf.predict(X)
     np.testing.assert_array_equal(clf.predict(frame), from_array)
+
+
+def test_a_last_batch_of_one_example_is_dropped():
+    from skorch.callbacks import Callback
+
+    class Sizes(Callback):
+        def initialize(self):
+            self.sizes = []
+            return self
+
+        def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+            if training:
+                self.sizes.append(len(batch[1]))
+
+    X, y = make_classification(65, n_features=4, random_state=0)
+    sizes = Sizes()
+    ImbalancedNetClassifier(max_epochs=2, batch_size=32, callbacks=[sizes],
+                            random_state=0).fit(X, y)
+    assert sizes.sizes == [32, 32, 32, 32]
+    X2, y2 = make_classification(66, n_features=4, random_state=0)
+    ImbalancedNetClassifier(max_epochs=1, batch_size=32, callbacks=[sizes],
+                            random_state=0).fit(X2, y2)
+    assert sizes.sizes == [32, 32, 2]
