@@ -48,8 +48,6 @@ class PerClassAccuracy(Callback):
     many_threshold, few_threshold : int, default=100, 20
         Training examples above which a class is "many"-shot, below which it
         is "few"-shot.
-    batch_size : int, default=512
-        Prediction batch size.
 
     Examples
     --------
@@ -64,13 +62,12 @@ class PerClassAccuracy(Callback):
     """
 
     def __init__(self, eval_set=None, eval_name="eval", every=1, many_threshold=100,
-                 few_threshold=20, batch_size=512):
+                 few_threshold=20):
         self.eval_set = eval_set
         self.eval_name = eval_name
         self.every = every
         self.many_threshold = many_threshold
         self.few_threshold = few_threshold
-        self.batch_size = batch_size
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         codes = np.asarray(y)
@@ -91,25 +88,13 @@ class PerClassAccuracy(Callback):
             sets.append((self.eval_name, self.eval_set[0], self.eval_codes_))
         labels = np.arange(len(net.classes_))
         for name, X, y in sets:
-            pred = self._predict(net, X)
+            pred = net.predict(X)  # class codes, in evaluation mode
             acc = per_class_accuracy(y, pred, labels=labels)
             net.history.record(f"{name}_class_acc", acc.tolist())
             for group in ("many", "medium", "few"):
                 members = (self.groups_ == group) & ~np.isnan(acc)
                 value = float(acc[members].mean()) if members.any() else float("nan")
                 net.history.record(f"{name}_{group}", value)
-
-    def _predict(self, net, X):
-        module = net.module_
-        was_training = module.training
-        module.eval()
-        try:
-            with torch.no_grad():
-                out = [net.infer(X[start:start + self.batch_size]).argmax(1).cpu()
-                       for start in range(0, len(X), self.batch_size)]
-        finally:
-            module.train(was_training)
-        return torch.cat(out).numpy()
 
 
 class FeatureGradientNorms(Callback):

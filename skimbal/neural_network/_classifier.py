@@ -522,7 +522,7 @@ class or instance, default="auto"
     def _meta_start_epoch(self):
         if self.meta_start_frac == "auto":
             return self._defer_epoch() if self.reweight == "meta" else 0
-        return int(round(self.meta_start_frac * self.max_epochs))
+        return self._epoch_at(self.meta_start_frac)
 
     def _split_dev(self, X, y, sample_weight, seed):
         """Carve the balanced development set of meta re-weighting."""
@@ -557,17 +557,14 @@ class or instance, default="auto"
                 strength=self.mfw_strength, power=self.mfw_power,
                 dominant=self.mfw_dominant, keep_label=self.mfw_keep_label)
             if self.mfw_stop_frac is not None:
-                kwargs["weakening_stop_epoch"] = int(round(self.mfw_stop_frac * self.max_epochs))
+                kwargs["weakening_stop_epoch"] = self._epoch_at(self.mfw_stop_frac)
         if self.reweight is not None:
             dev_kwargs = {"X_dev": dev[0], "y_dev": dev[1],
                           "start_epoch": self._meta_start_epoch(),
                           "dev_batch_size": self.batch_size}
             if self.reweight == "meta":
-                class_w = compute_class_weight(
-                    self.class_weight or "effective_number", self.class_counts_,
-                    classes=self.classes_, beta=self.beta)
                 kwargs["reweighter"] = MetaClassReweighter(
-                    class_w, eps_lr=self.meta_eps_lr, **dev_kwargs)
+                    self._class_weights(), eps_lr=self.meta_eps_lr, **dev_kwargs)
             elif self.reweight == "l2rw":
                 kwargs["reweighter"] = L2RWReweighter(**dev_kwargs)
             else:
@@ -575,9 +572,31 @@ class or instance, default="auto"
                     net_lr=self.meta_net_lr, **dev_kwargs)
         return kwargs
 
+    def _epoch_at(self, frac):
+        """First (0-based) epoch after ``frac`` of training."""
+        return int(round(frac * self.max_epochs))
+
     def _defer_epoch(self):
         """First (0-based) epoch of the deferred schedule."""
-        return int(round(self.defer_frac * self.max_epochs))
+        return self._epoch_at(self.defer_frac)
+
+    def _deferred_weights(self):
+        """Whether class weights wait for a later stage (DRW, meta's stage)."""
+        return self.schedule == "drw" or self.reweight == "meta"
+
+    def _class_weights(self):
+        """Class weights of the method, or None.
+
+        Deferred weights (DRW, meta re-weighting) default to the effective
+        number, as in LDAM-DRW and Jamal et al.
+        """
+        spec = self.class_weight
+        if spec is None and self._deferred_weights():
+            spec = "effective_number"
+        if spec is None:
+            return None
+        return compute_class_weight(spec, self.class_counts_, classes=self.classes_,
+                                    beta=self.beta)
 
     def _split(self, X, y, sample_weight, seed):
         """Hold out a stratified validation set if asked to."""
@@ -659,16 +678,9 @@ class or instance, default="auto"
     def _build_method(self, y_train, defer_epoch):
         """Criterion, callbacks and sampler of the chosen method."""
         counts = self.class_counts_
-        weight_spec = self.class_weight
-        if self.schedule == "drw" and weight_spec is None:
-            weight_spec = "effective_number"
-        class_w = None
-        if weight_spec is not None:
-            class_w = compute_class_weight(
-                weight_spec, counts, classes=self.classes_, beta=self.beta
-            )
-        deferred = self.schedule == "drw" or self.reweight == "meta"
-        criterion = self._build_criterion(counts, None if deferred else class_w)
+        class_w = self._class_weights()
+        criterion = self._build_criterion(
+            counts, None if self._deferred_weights() else class_w)
         callbacks = []
         if self.lr_schedule == "warmup_step":
             callbacks.append(("lr_schedule", warmup_multistep_scheduler(
