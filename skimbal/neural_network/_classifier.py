@@ -6,7 +6,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
@@ -47,7 +47,7 @@ _SAMPLERS = {"class_balanced", "sqrt", "progressive"}
 _REWEIGHTS = {"meta", "l2rw", "meta_weight_net"}
 
 
-class ImbalancedNetClassifier(ClassifierMixin, BaseEstimator):
+class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
     """A PyTorch network classifier with class-imbalance methods as parameters.
 
     A scikit-learn classifier that builds and trains a skorch net (``net_``)
@@ -191,6 +191,12 @@ class or instance, default="auto"
         Torch device, e.g. ``"cuda"``.
     verbose : int, default=0
         Print a line per epoch when positive.
+    transform_to : {"logits", "features"}, default="logits"
+        What :meth:`transform` returns: the clean logits, so that a
+        post-hoc calibrator from :mod:`skimbal.calibration` can follow the
+        network in a ``Pipeline``, or the penultimate features
+        (``module.features(x)``), so that a classifier re-trained on them
+        (cRT, NCM, logistic regression) can.
     callbacks : list of skorch callbacks or (name, callback) tuples, default=None
         Added to the net's callbacks, e.g.
         :class:`~skimbal.callbacks.PerClassAccuracy` and
@@ -287,6 +293,7 @@ class or instance, default="auto"
         "device": [str],
         "verbose": ["verbose"],
         "callbacks": [list, None],
+        "transform_to": [StrOptions({"logits", "features"})],
         "random_state": ["random_state"],
     }
 
@@ -336,6 +343,7 @@ class or instance, default="auto"
         device="cpu",
         verbose=0,
         callbacks=None,
+        transform_to="logits",
         random_state=None,
     ):
         self.module = module
@@ -381,6 +389,7 @@ class or instance, default="auto"
         self.device = device
         self.verbose = verbose
         self.callbacks = callbacks
+        self.transform_to = transform_to
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fit
@@ -726,10 +735,37 @@ class or instance, default="auto"
         return self.net_.module_
 
     def _logits(self, X):
+        return self._forward(X, "logits")
+
+    def _forward(self, X, output):
+        """Clean ``"logits"`` or penultimate ``"features"`` of ``X`` (a tensor)."""
         check_is_fitted(self)
         X, _ = check_inputs(self, X, reset=False)
+        if output == "features":
+            return self.net_.features(X)
         with torch.no_grad():
             return self.net_.forward(X, training=False).float()
+
+    def transform(self, X):
+        """Logits or penultimate features, as ``transform_to`` says.
+
+        With the default ``transform_to="logits"`` the network can stand
+        before a calibrator of :mod:`skimbal.calibration` in a ``Pipeline``;
+        with ``"features"`` before any scikit-learn classifier (classifier
+        re-training, see :func:`skimbal.calibration.make_crt`).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, [C,] H, W)
+            Input data.
+
+        Returns
+        -------
+        Xt : ndarray of shape (n_samples, n_classes) or (n_samples, n_features_out)
+            The clean logits (one column per class, also for two classes),
+            or the features of ``module.features(x)``, in evaluation mode.
+        """
+        return self._forward(X, self.transform_to).numpy()
 
     def decision_function(self, X):
         """Network logits, with no training-time adjustment.
@@ -784,6 +820,8 @@ class or instance, default="auto"
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
+        # the network computes in float32, whatever the input's precision
+        tags.transformer_tags.preserves_dtype = []
         tags.non_deterministic = torch.device(self.device).type != "cpu"
         return tags
 

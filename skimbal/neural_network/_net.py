@@ -58,6 +58,20 @@ class _ImbalancedNet(NeuralNetClassifier):
     def infer(self, x, **fit_params):
         return self.module_(self._prepare(x, training=False), **fit_params)
 
+    def features(self, X):
+        """Penultimate features ``module.features(x)`` of ``X``, in evaluation mode."""
+        if not callable(getattr(self.module_, "features", None)):
+            raise ValueError(
+                "transform_to='features' needs a module with a features(x) method; "
+                f"{type(self.module_).__name__} has none."
+            )
+        iterator = self.get_iterator(self.get_dataset(X), training=False)
+        self._set_training(False)
+        with torch.no_grad():
+            out = [self.module_.features(self._prepare(unpack_data(batch)[0], training=False))
+                   for batch in iterator]
+        return torch.cat(out).float().cpu()
+
     def get_loss(self, y_pred, y_true, X=None, training=False):
         y_true = to_tensor(y_true, device=y_pred.device)
         return self.criterion_(y_pred, y_true, _sample_weight(X, y_pred.device))

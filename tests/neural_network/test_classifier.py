@@ -295,3 +295,61 @@ def test_a_last_batch_of_one_example_is_dropped():
     ImbalancedNetClassifier(max_epochs=1, batch_size=32, callbacks=[sizes],
                             random_state=0).fit(X2, y2)
     assert sizes.sizes == [32, 32, 2]
+
+
+def test_transform_gives_logits_or_features(tabular, images):
+    X, y = tabular
+    clf = ImbalancedNetClassifier(**FAST).fit(X, y)
+    logits = clf.transform(X)
+    np.testing.assert_array_equal(logits, clf.decision_function(X))
+    np.testing.assert_array_equal(clf.fit_transform(X, y), logits)
+    features = clf.set_params(transform_to="features").transform(X)
+    assert features.shape == (len(X), clf.module_.n_features_out)
+    head = clf.module_.classifier
+    by_hand = features @ head.weight.detach().numpy().T + head.bias.detach().numpy()
+    np.testing.assert_allclose(by_hand, logits, atol=1e-5)
+    # images: uint8 scaled, standardised and channels_last, as in predict
+    X_img, y_img = images
+    net = ImbalancedNetClassifier(module="resnet8", **FAST).fit(X_img, y_img)
+    feats = net.set_params(transform_to="features").transform(X_img)
+    by_hand = feats @ net.module_.classifier.weight.detach().numpy().T \
+        + net.module_.classifier.bias.detach().numpy()
+    np.testing.assert_allclose(by_hand, net.decision_function(X_img), atol=1e-4)
+
+
+def test_transform_two_classes_keeps_both_logit_columns(tabular):
+    X, y = tabular
+    keep = y < 2
+    clf = ImbalancedNetClassifier(**FAST).fit(X[keep], y[keep])
+    logits = clf.transform(X[keep])
+    assert logits.shape == (keep.sum(), 2)
+    np.testing.assert_allclose(logits[:, 1] - logits[:, 0], clf.decision_function(X[keep]),
+                               rtol=1e-6, atol=1e-6)
+
+
+def test_features_feed_another_classifier_in_a_pipeline(tabular):
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = tabular
+    net = ImbalancedNetClassifier(transform_to="features", **FAST)
+    pipe = make_imb_pipeline(StandardScaler(), net, RandomOverSampler(random_state=0),
+                             LogisticRegression(max_iter=500)).fit(X, y)
+    features = pipe[:2].transform(X)
+    assert pipe[-1].coef_.shape == (3, features.shape[1])
+    assert pipe.score(X, y) > 0.7
+
+
+def test_features_need_a_features_method(tabular):
+    class Plain(nn.Module):
+        def __init__(self, n_features, n_classes):
+            super().__init__()
+            self.linear = nn.Linear(n_features, n_classes)
+
+        def forward(self, x):
+            return self.linear(x)
+
+    X, y = tabular
+    clf = ImbalancedNetClassifier(module=Plain, transform_to="features", **FAST).fit(X, y)
+    with pytest.raises(ValueError, match=r"transform_to='features' needs a module with a "
+                                         r"features\(x\) method; Plain has none"):
+        clf.transform(X)
