@@ -169,8 +169,7 @@ class _LogitCalibrator(ClassifierMixin, TransformerMixin, MetaEstimatorMixin, Ba
         """Per-class counts or frequencies: ``given``, else the estimator's, else ``y``'s."""
         n_classes = len(self.classes_)
         if given is None:
-            counts = getattr(self.estimator_, "class_counts_", None) \
-                if self.estimator is not None else None
+            counts = _training_counts(self.estimator_) if self.estimator is not None else None
             if counts is None:
                 counts = np.bincount(codes, minlength=n_classes)
             values = np.asarray(counts, dtype=np.float64)
@@ -215,6 +214,14 @@ def _unwrap(estimator):
     while isinstance(estimator, FrozenEstimator):
         estimator = estimator.estimator
     return estimator
+
+
+def _training_counts(estimator):
+    """``class_counts_`` of a network, frozen or last in a pipeline; None if absent."""
+    inner = _unwrap(estimator)
+    if hasattr(inner, "steps"):
+        inner = _unwrap(inner.steps[-1][1])
+    return getattr(inner, "class_counts_", None)
 
 
 def _estimator_logits(estimator, X):

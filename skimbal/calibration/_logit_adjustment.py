@@ -36,9 +36,9 @@ class LogitAdjuster(_LogitCalibrator):
         Strength of the adjustment; 0 leaves the logits unchanged.
     prior : array-like of shape (n_classes,), dict or None, default=None
         Training class counts or frequencies (normalised here), in the order
-        of ``classes_`` or as ``{label: value}``. ``None``: the estimator's
-        ``class_counts_`` if it has them, else the counts of ``y`` in
-        ``fit``.
+        of ``classes_`` or as ``{label: value}``. ``None``: the ``class_counts_`` of the
+        estimator (or of the last step of a pipeline) if it has them, as a
+        skimbal network does, else the counts of ``y`` in ``fit``.
     target_prior : array-like of shape (n_classes,), dict or None, default=None
         The test label prior to adjust towards; ``None`` is uniform
         (balanced error).

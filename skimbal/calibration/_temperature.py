@@ -31,9 +31,9 @@ class ClassTemperature(_LogitCalibrator):
         0 leaves the logits unchanged.
     class_counts : array-like of shape (n_classes,), dict or None, default=None
         Training examples per class (or frequencies), in the order of
-        ``classes_`` or as ``{label: value}``. ``None``: the estimator's
-        ``class_counts_`` if it has them, else the counts of ``y`` in
-        ``fit``.
+        ``classes_`` or as ``{label: value}``. ``None``: the ``class_counts_`` of the
+        estimator (or of the last step of a pipeline) if it has them, else
+        the counts of ``y`` in ``fit``.
 
     Attributes
     ----------

@@ -122,3 +122,20 @@ def test_a_class_absent_from_y_needs_a_given_prior(split, net):
     # the fitted network knows its classes
     adjuster = LogitAdjuster(FrozenEstimator(net)).fit(X_held[keep], y_held[keep])
     assert adjuster.classes_.tolist() == [0, 1, 2]
+
+
+def test_the_prior_of_a_network_at_the_end_of_a_frozen_pipeline(split):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from skimbal import ImbalancedNetClassifier
+
+    from .conftest import FAST
+
+    X_train, X_held, y_train, y_held = split
+    pipe = make_pipeline(StandardScaler(), ImbalancedNetClassifier(**FAST)).fit(X_train, y_train)
+    adjuster = LogitAdjuster(FrozenEstimator(pipe)).fit(X_held[:30], y_held[:30])
+    counts = pipe[-1].class_counts_
+    np.testing.assert_allclose(adjuster.prior_, counts / counts.sum())
+    np.testing.assert_allclose(adjuster.transform(X_held), pipe.decision_function(X_held)
+                               - adjuster.adjustment_, rtol=1e-6)
