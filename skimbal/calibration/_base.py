@@ -77,13 +77,17 @@ class _LogitCalibrator(ClassifierMixin, TransformerMixin, MetaEstimatorMixin, Ba
                 )
             logits = np.asarray(X, dtype=np.float64)
         else:
-            self.estimator_ = clone(self.estimator).fit(X, y)
-            self.classes_ = self.estimator_.classes_
-            for name in ("n_features_in_", "feature_names_in_"):
-                if hasattr(self.estimator_, name):
-                    setattr(self, name, getattr(self.estimator_, name))
+            self._fit_estimator(X, y)
             logits = _estimator_logits(self.estimator_, X)
         return logits, _class_codes(y, self.classes_, self.estimator is not None)
+
+    def _fit_estimator(self, X, y):
+        """Fit a clone of ``estimator`` (a no-op if frozen); take its classes and inputs."""
+        self.estimator_ = clone(self.estimator).fit(X, y)
+        self.classes_ = self.estimator_.classes_
+        for name in ("n_features_in_", "feature_names_in_"):
+            if hasattr(self.estimator_, name):
+                setattr(self, name, getattr(self.estimator_, name))
 
     def _input_logits(self, X):
         """Logits of ``X`` at predict time, checked against the fitted classes."""

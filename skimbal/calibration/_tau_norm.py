@@ -3,7 +3,6 @@
 from numbers import Real
 
 import numpy as np
-from sklearn.base import clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 from torch import nn
@@ -81,12 +80,8 @@ class TauNormalizer(_LogitCalibrator):
 
     def _fit_inputs(self, X, y):
         y = column_or_1d(y, warn=True)
-        self.estimator_ = clone(self.estimator).fit(X, y)
+        self._fit_estimator(X, y)
         head = _linear_head(self.estimator_)
-        self.classes_ = self.estimator_.classes_
-        for name in ("n_features_in_", "feature_names_in_"):
-            if hasattr(self.estimator_, name):
-                setattr(self, name, getattr(self.estimator_, name))
         weight = head.weight.detach().cpu().double().numpy()
         bias = np.zeros(len(weight)) if head.bias is None \
             else head.bias.detach().cpu().double().numpy()
