@@ -225,7 +225,7 @@ def plot(payload, path):
               ("train_few", "train, few-shot", "#d62728", 1.0),
               ("test_many", "test, many-shot", "#1f77b4", 0.45),
               ("test_few", "test, few-shot", "#d62728", 0.45)]
-    fig, ax = plt.subplots(figsize=(9, 0.45 * len(names) + 1.5))
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(names) + 2))
     height = 0.2
     for k, (key, label, color, alpha) in enumerate(series):
         values = [100 * np.mean([r[key] for r in records if _display_name(r["row"]) == n])
@@ -236,7 +236,7 @@ def plot(payload, path):
     ax.invert_yaxis()
     ax.set_xlabel("accuracy (%)")
     ax.set_xlim(0, 100)
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.4, -0.07), ncol=4)
     ax.set_title(f"Fashion-MNIST-LT (ratio 100, n_max {payload['n_max']}): training vs test "
                  "accuracy", fontsize=9)
     fig.tight_layout()

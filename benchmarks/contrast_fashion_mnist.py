@@ -25,10 +25,10 @@ Example (the committed results)::
 
     python benchmarks/contrast_fashion_mnist.py --train --n-max 500 --epochs 100 \\
         --runs erm:0 erm:1 erm:2 sampler:0 sampler:1 sampler:2 weight:0 weight:1 weight:2
-    python benchmarks/contrast_fashion_mnist.py --train --n-max 5000 --epochs 30 \\
+    python benchmarks/contrast_fashion_mnist.py --train --n-max 5000 --epochs 20 \\
         --runs erm:0 sampler:0 weight:0
     python benchmarks/contrast_fashion_mnist.py --summarize --n-max 500 --epochs 100
-    python benchmarks/contrast_fashion_mnist.py --summarize --n-max 5000 --epochs 30
+    python benchmarks/contrast_fashion_mnist.py --summarize --n-max 5000 --epochs 20
 """
 
 import argparse
