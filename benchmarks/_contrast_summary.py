@@ -127,11 +127,19 @@ def summarize(args, home, cache, results, load, run_name, networks):
             print(f"seed {seed} {name:60s} bal {r['balanced_test']:.3f} train few "
                   f"{r['train_few']:.2f} test few {r['test_few']:.2f}", flush=True)
 
-        for features, F, F_test in fixed_feature_sets(X, X_test, seed):
-            for suffix, make in LR_VARIANTS.items():
-                clf = make().fit(F, y)
-                add(f"LogisticRegression on {features}{suffix}", "logistic regression",
-                    clf.predict(F), clf.predict(F_test))
+        # the logistic-regression rows depend on the data only: cached per seed
+        lr_cache = cache / f"lr_nmax{args.n_max}_seed{seed}.json"
+        if lr_cache.exists():
+            records.extend(json.loads(lr_cache.read_text()))
+        else:
+            for features, F, F_test in fixed_feature_sets(X, X_test, seed):
+                for suffix, make in LR_VARIANTS.items():
+                    clf = make().fit(F, y)
+                    add(f"LogisticRegression on {features}{suffix}", "logistic regression",
+                        clf.predict(F), clf.predict(F_test))
+            lr_cache.write_text(json.dumps([r for r in records if r["seed"] == seed]))
+        if args.lr_only:
+            continue
         for method in networks:
             path = cache / f"{run_name(args, method, seed)}.npz"
             if not path.exists():
@@ -146,6 +154,8 @@ def summarize(args, home, cache, results, load, run_name, networks):
             inputs = (d["logits_train"], d["logits_test"]) if kind == "logits" \
                 else (X, X_test)
             add(name, "post hoc", fitted.predict(inputs[0]), fitted.predict(inputs[1]))
+    if args.lr_only:
+        return
     meta = json.loads((cache / f"{run_name(args, 'erm', seeds[0])}.json").read_text())
     payload = {"n_max": args.n_max, "epochs": args.epochs, "module": args.module,
                "holdout_per_class": args.holdout, "seeds": seeds,

@@ -104,6 +104,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--train", action="store_true")
     parser.add_argument("--summarize", action="store_true")
+    parser.add_argument("--lr-only", action="store_true",
+                        help="with --summarize: only the logistic-regression rows (cached)")
     parser.add_argument("--n-max", type=int, default=500)
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--module", default="resnet20")
