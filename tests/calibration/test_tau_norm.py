@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
-from torch import nn
 
 from skimbal import ImbalancedNetClassifier
 from skimbal.calibration import TauNormalizer
 
+from ..neural_network.test_classifier import _NoHead
 from .conftest import FAST
 
 
@@ -54,16 +54,8 @@ def test_a_network_without_a_linear_head(split):
                                          r"MLP has a cosine head \(loss='ldam'\)"):
         TauNormalizer(FrozenEstimator(ldam)).fit(X_train, y_train)
 
-    class Plain(nn.Module):
-        def __init__(self, n_features, n_classes):
-            super().__init__()
-            self.linear = nn.Linear(n_features, n_classes)
-
-        def forward(self, x):
-            return self.linear(x)
-
-    with pytest.raises(ValueError, match="Plain has no such head"):
-        TauNormalizer(ImbalancedNetClassifier(module=Plain, **FAST)).fit(X_train, y_train)
+    with pytest.raises(ValueError, match="_NoHead has no such head"):
+        TauNormalizer(ImbalancedNetClassifier(module=_NoHead, **FAST)).fit(X_train, y_train)
     with pytest.raises(ValueError, match="needs a skimbal ImbalancedNetClassifier .* got "
                                          "LogisticRegression"):
         TauNormalizer(LogisticRegression()).fit(X_train, y_train)

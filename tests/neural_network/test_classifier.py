@@ -340,16 +340,8 @@ def test_features_feed_another_classifier_in_a_pipeline(tabular):
 
 
 def test_features_need_a_features_method(tabular):
-    class Plain(nn.Module):
-        def __init__(self, n_features, n_classes):
-            super().__init__()
-            self.linear = nn.Linear(n_features, n_classes)
-
-        def forward(self, x):
-            return self.linear(x)
-
     X, y = tabular
-    clf = ImbalancedNetClassifier(module=Plain, transform_to="features", **FAST).fit(X, y)
+    clf = ImbalancedNetClassifier(module=_NoHead, transform_to="features", **FAST).fit(X, y)
     with pytest.raises(ValueError, match=r"transform_to='features' needs a module with a "
-                                         r"features\(x\) method; Plain has none"):
+                                         r"features\(x\) method; _NoHead has none"):
         clf.transform(X)
