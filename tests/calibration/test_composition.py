@@ -109,3 +109,23 @@ def test_grid_search_over_tau_trains_the_network_once_per_fold(split, tmp_path):
     cached = [p for p in Path(tmp_path).rglob("output.pkl") if "_fit_transform_one" in str(p)]
     assert len(cached) == 2 * (3 + 1)  # the scaler's and the network's
     assert search.best_estimator_.predict(X_train).shape == (len(X_train),)
+
+
+@pytest.mark.parametrize(
+    "make, grid",
+    [
+        (lambda net: ClassTemperature(FrozenEstimator(net)), {"gamma": [0.0, 0.2, 0.4]}),
+        (lambda net: ClassScaleBias(FrozenEstimator(net)), {"alpha": [1e-3, 1.0]}),
+        (lambda net: make_crt(FrozenEstimator(net)), {"logisticregression__C": [0.1, 1.0]}),
+        (lambda net: make_ncm(FrozenEstimator(net)), {"nearestcentroid__metric": [
+            "euclidean", "manhattan"]}),
+    ],
+    ids=["ClassTemperature", "ClassScaleBias", "cRT", "NCM"],
+)
+def test_every_step_is_tuned_by_grid_search(split, net, make, grid):
+    _, X_held, _, y_held = split
+    search = GridSearchCV(make(net), grid, cv=3, scoring="balanced_accuracy")
+    search.fit(X_held, y_held)
+    assert len(search.cv_results_["mean_test_score"]) == len(next(iter(grid.values())))
+    restored = pickle.loads(pickle.dumps(search))
+    np.testing.assert_array_equal(restored.predict(X_held), search.predict(X_held))
