@@ -114,10 +114,10 @@ def summarize(args, home, cache, results, load, run_name, networks):
     out = results / f"fashion_mnist_nmax{args.n_max}.json"
     seeds = sorted({int(p.stem.rsplit("_", 1)[1]) for p in cache.glob(
         f"{run_name(args, 'erm', '*')}.npz")})
-    records, started = [], time.perf_counter()
+    records, class_counts, started = [], {}, time.perf_counter()
     for seed in seeds:
         X, y, X_val, y_val, X_test, y_test = load(args.n_max, seed, args.holdout, home)
-        counts = np.bincount(y, minlength=10)
+        counts = class_counts[seed] = np.bincount(y, minlength=10)
 
         def add(name, group, pred_train, pred_test, seed=seed, y=y, y_test=y_test,
                 counts=counts):
@@ -159,8 +159,7 @@ def summarize(args, home, cache, results, load, run_name, networks):
     meta = json.loads((cache / f"{run_name(args, 'erm', seeds[0])}.json").read_text())
     payload = {"n_max": args.n_max, "epochs": args.epochs, "module": args.module,
                "holdout_per_class": args.holdout, "seeds": seeds,
-               "counts_seed0": np.bincount(load(args.n_max, seeds[0], args.holdout, home)[1],
-                                           minlength=10).tolist(),
+               "counts_seed0": class_counts[seeds[0]].tolist(),
                "network_fit_seconds": meta["fit_seconds"],
                "summary_seconds": time.perf_counter() - started, "records": records}
     out.write_text(json.dumps(payload, indent=1))

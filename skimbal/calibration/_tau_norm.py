@@ -79,8 +79,12 @@ class TauNormalizer(_LogitCalibrator):
         self.bias = bias
 
     def _fit_inputs(self, X, y):
+        # the network's own fit; no logits needed, the head is read in _fit_logits
         y = column_or_1d(y, warn=True)
         self._fit_estimator(X, y)
+        return None, _class_codes(y, self.classes_, True)
+
+    def _fit_logits(self, logits, codes):
         head = _linear_head(self.estimator_)
         weight = head.weight.detach().cpu().double().numpy()
         bias = np.zeros(len(weight)) if head.bias is None \
@@ -89,10 +93,6 @@ class TauNormalizer(_LogitCalibrator):
         divisor = self.weight_norms_ ** self.tau
         self.coef_ = weight / divisor[:, None]
         self.intercept_ = bias / divisor if self.bias == "scale" else np.zeros(len(weight))
-        return None, _class_codes(y, self.classes_, True)
-
-    def _fit_logits(self, logits, codes):
-        pass
 
     def _scores(self, X):
         check_is_fitted(self)
