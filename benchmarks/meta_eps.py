@@ -26,10 +26,10 @@ def main():
     clf = ImbalancedNetClassifier(module="resnet20", reweight="meta", meta_dev_size=1,
                                   max_epochs=5, meta_start_frac=0.8, random_state=0)
     clf.fit(X, y)
-    net, meta = clf.net_, clf.net_.reweighter
+    net, meta = clf.net_, clf.strategy_
     minor = clf.class_counts_ < clf.class_counts_.max() / 10
     report = {"command": "python benchmarks/meta_eps.py",
-              "class_weight": meta.class_weight.tolist(), "lr": {}}
+              "class_weight": meta.class_weight_.tolist(), "lr": {}}
     torch.manual_seed(0)
     for lr in (0.1, 0.001):
         for group in net.optimizer_.param_groups:
@@ -37,11 +37,11 @@ def main():
         ratios = {"major": [], "minor": []}
         for b in range(8):
             pick = np.random.RandomState(b).choice(len(y), 128, replace=False)
-            x = net._prepare(X[pick], training=True)
+            x = net.prepare_input(X[pick], training=True)
             target = torch.as_tensor(y[pick])
             net.module_.train()
-            meta.step_loss(net, x, target)  # computes the weights; no step is taken
-            w = torch.as_tensor(meta.class_weight)[target]
+            meta.training_step(net, x, target)  # computes the weights; no step is taken
+            w = torch.as_tensor(meta.class_weight_)[target]
             rel = ((meta.last_weights_ - w).abs() / w).numpy()
             is_minor = minor[y[pick]]
             ratios["major"] += rel[~is_minor].tolist()

@@ -26,9 +26,10 @@ from _common import data_home
 
 from skimbal import BatchAugmenter, ImbalancedNetClassifier
 from skimbal.datasets import load_fashion_mnist_lt
+from skimbal.losses import list_losses
 from skimbal.modules import resnet32
 
-LOSSES = ["ce", "focal", "ldam", "cdt", "logit_adjusted", "balanced_softmax", "vs"]
+LOSSES = ["ce", *(name for name in list_losses() if name != "ce")]
 STRATEGIES = {
     "mfw": {"mfw": True},
     "meta": {"reweight": "meta", "meta_start_frac": 0.0},

@@ -16,7 +16,8 @@ from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from ..utils._validation import _py
+from ..neural_network import ImbalancedNetClassifier
+from ..utils import as_python, encode_labels
 
 
 class _LogitCalibrator(ClassifierMixin, TransformerMixin, MetaEstimatorMixin, BaseEstimator):
@@ -99,7 +100,7 @@ class _LogitCalibrator(ClassifierMixin, TransformerMixin, MetaEstimatorMixin, Ba
             raise ValueError(
                 f"X has {n_columns} features, but {type(self).__name__} is expecting "
                 f"{len(self.classes_)} features as input: logits, one column per class "
-                f"of classes_ {[_py(c) for c in self.classes_]}."
+                f"of classes_ {[as_python(c) for c in self.classes_]}."
             )
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         return np.asarray(X, dtype=np.float64)
@@ -178,7 +179,7 @@ class _LogitCalibrator(ClassifierMixin, TransformerMixin, MetaEstimatorMixin, Ba
                 counts = np.bincount(codes, minlength=n_classes)
             values = np.asarray(counts, dtype=np.float64)
             if (values <= 0).any():
-                missing = [_py(c) for c in self.classes_[values <= 0]]
+                missing = [as_python(c) for c in self.classes_[values <= 0]]
                 raise ValueError(
                     f"{type(self).__name__} counts the class frequencies from y, which has "
                     f"no example of classes {missing}; pass {name}= explicitly."
@@ -186,14 +187,14 @@ class _LogitCalibrator(ClassifierMixin, TransformerMixin, MetaEstimatorMixin, Ba
             return values
         if isinstance(given, dict):
             keys = set(given)
-            expected = {_py(c) for c in self.classes_}
-            if {_py(k) for k in keys} != expected:
+            expected = {as_python(c) for c in self.classes_}
+            if {as_python(k) for k in keys} != expected:
                 raise ValueError(
                     f"{name} must have one entry per class of classes_ {sorted(expected)}; "
-                    f"got keys {sorted(_py(k) for k in keys)}."
+                    f"got keys {sorted(as_python(k) for k in keys)}."
                 )
-            lookup = {_py(k): v for k, v in given.items()}
-            values = np.array([lookup[_py(c)] for c in self.classes_], dtype=np.float64)
+            lookup = {as_python(k): v for k, v in given.items()}
+            values = np.array([lookup[as_python(c)] for c in self.classes_], dtype=np.float64)
         else:
             values = np.asarray(given, dtype=np.float64).ravel()
             if values.shape != (n_classes,):
@@ -236,8 +237,8 @@ def _estimator_logits(estimator, X):
     ``sigmoid(d)``) or, lacking one, the log of ``predict_proba``.
     """
     inner = _unwrap(estimator)
-    if callable(getattr(inner, "_forward", None)):
-        return inner._forward(X, "logits").double().numpy()
+    if isinstance(inner, ImbalancedNetClassifier):
+        return inner.forward(X, "logits").astype(np.float64)
     if hasattr(estimator, "decision_function"):
         scores = np.asarray(estimator.decision_function(X), dtype=np.float64)
         if scores.ndim == 1:
@@ -249,13 +250,7 @@ def _estimator_logits(estimator, X):
 
 def _class_codes(y, classes, from_estimator):
     """Positions of ``y``'s labels in ``classes``; an error names unknown labels."""
-    index = {_py(c): i for i, c in enumerate(classes)}
-    unknown = sorted({_py(v) for v in y} - set(index), key=str)
-    if unknown:
-        source = "the network never saw (its classes_ are" if from_estimator \
-            else "not among classes_ ("
-        raise ValueError(
-            f"y has labels {unknown} that {source} {[_py(c) for c in classes]})."
-        )
-    return np.array([index[_py(v)] for v in y], dtype=np.int64)
-
+    message = ("y has labels {unknown} that the network never saw (its classes_ are "
+               "{classes}).") if from_estimator else \
+        "y has labels {unknown} that are not among classes_ ({classes})."
+    return encode_labels(y, classes, message=message)

@@ -7,7 +7,7 @@ from scipy.optimize import minimize
 from scipy.special import log_softmax, softmax
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..utils._validation import _py
+from ..utils import as_python
 from ._base import _LogitCalibrator
 
 
@@ -89,8 +89,8 @@ class ClassScaleBias(_LogitCalibrator):
     def _fit_logits(self, logits, codes):
         n_classes = len(self.classes_)
         if isinstance(self.class_weight, dict):
-            lookup = {_py(k): v for k, v in self.class_weight.items()}
-            per_class = np.array([lookup.get(_py(c), 1.0) for c in self.classes_], float)
+            lookup = {as_python(k): v for k, v in self.class_weight.items()}
+            per_class = np.array([lookup.get(as_python(c), 1.0) for c in self.classes_], float)
             weight = per_class[codes]
         elif self.class_weight == "balanced":
             counts = np.bincount(codes, minlength=n_classes)

@@ -7,6 +7,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 from torch import nn
 
+from ..neural_network import ImbalancedNetClassifier
 from ._base import _class_codes, _LogitCalibrator, _unwrap
 
 
@@ -96,19 +97,19 @@ class TauNormalizer(_LogitCalibrator):
 
     def _scores(self, X):
         check_is_fitted(self)
-        features = _unwrap(self.estimator_)._forward(X, "features").double().numpy()
+        features = _unwrap(self.estimator_).forward(X, "features").astype(np.float64)
         return features @ self.coef_.T + self.intercept_
 
 
 def _linear_head(estimator):
     """The fitted network's ``nn.Linear`` head; a clear error otherwise."""
     net = _unwrap(estimator)
-    module = getattr(net, "module_", None)
-    if module is None or not callable(getattr(net, "_forward", None)):
+    if not isinstance(net, ImbalancedNetClassifier):
         raise ValueError(
             "TauNormalizer needs a skimbal ImbalancedNetClassifier (or a FrozenEstimator "
             f"of one) to read the trained head from; got {type(net).__name__}."
         )
+    module = net.module_
     head = getattr(module, "classifier", None)
     if not isinstance(head, nn.Linear) or not callable(getattr(module, "features", None)):
         kind = "a cosine head (loss='ldam'), whose weights are already normalised" \

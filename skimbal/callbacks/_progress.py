@@ -6,8 +6,9 @@ import numpy as np
 import torch
 from skorch.callbacks import Callback
 
-from ..inspection._gradients import _class_gradient_norms, _label_codes
+from ..inspection import class_gradient_norms
 from ..metrics import per_class_accuracy, shot_groups
+from ..utils import encode_labels
 
 
 def _record_epoch(net, every):
@@ -76,7 +77,9 @@ class PerClassAccuracy(Callback):
             many_threshold=self.many_threshold, few_threshold=self.few_threshold)
         self.eval_codes_ = None
         if self.eval_set is not None:
-            self.eval_codes_ = _label_codes(net, self.eval_set[1])
+            self.eval_codes_ = encode_labels(self.eval_set[1], net.class_labels, message=(
+                "eval_set has labels {unknown} that the estimator was not fitted on "
+                "(classes {classes})."))
 
     def on_epoch_end(self, net, dataset_train=None, dataset_valid=None, **kwargs):
         if not _record_epoch(net, self.every):
@@ -188,7 +191,7 @@ class FeatureGradientNorms(Callback):
         if not _record_epoch(net, self.every):
             return
         X, y = _inputs_targets(dataset_train)
-        norms = _class_gradient_norms(net, X, y.astype(np.int64), self.batch_size)
+        norms = class_gradient_norms(net, X, y.astype(np.int64), batch_size=self.batch_size)
         net.history.record("feature_grad_norm", norms.tolist())
 
     def on_train_end(self, net, **kwargs):

@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from ..utils._validation import _py
+from ..utils import as_python
 
 
 @validate_params(
@@ -135,7 +135,7 @@ def make_long_tailed(
         idx = np.where(y == label)[0]
         if count > len(idx):
             raise ValueError(
-                f"class {_py(label)!r} has {len(idx)} examples, fewer than the "
+                f"class {as_python(label)!r} has {len(idx)} examples, fewer than the "
                 f"{count} that n_max={n_max} and profile={profile!r} ask for."
             )
         rng.shuffle(idx)

@@ -4,6 +4,8 @@ import numpy as np
 import torch
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils import check_inputs, encode_labels
+
 
 def feature_gradient_norms(estimator, X, y, *, batch_size=512):
     """Mean norm of each class's feature gradient ``d l_i / d f_i``.
@@ -36,29 +38,50 @@ def feature_gradient_norms(estimator, X, y, *, batch_size=512):
     """
     if hasattr(estimator, "net_"):
         check_is_fitted(estimator)
-        from ..utils import check_inputs
-
         X, _ = check_inputs(estimator, X, reset=False)
         net = estimator.net_
     else:
         net = estimator
-    codes = _label_codes(net, y)
-    return _class_gradient_norms(net, X, codes, batch_size)
+    labels = net.class_labels if net.class_labels is not None else np.arange(len(net.classes_))
+    codes = encode_labels(y, labels, message=(
+        "y has labels {unknown} that the estimator was not fitted on (classes {classes})."))
+    return class_gradient_norms(net, X, codes, batch_size=batch_size)
 
 
-def _label_codes(net, y):
-    labels = list(np.asarray(net.class_labels)) if net.class_labels is not None \
-        else list(range(len(net.classes_)))
-    index = {label: i for i, label in enumerate(labels)}
-    y = np.asarray(y)
-    unknown = [v for v in np.unique(y) if v not in index]
-    if unknown:
-        raise ValueError(f"y has labels {unknown} that the estimator was not fitted on.")
-    return np.array([index[v] for v in y], dtype=np.int64)
+def class_gradient_norms(net, X, codes, *, batch_size=512):
+    """Per-class mean feature-gradient norm of a skimbal skorch net, on class codes.
 
+    The kernel of :func:`feature_gradient_norms` and of
+    :class:`~skimbal.callbacks.FeatureGradientNorms`, for code that holds the
+    net (``estimator.net_``) and class codes rather than labels.
 
-def _class_gradient_norms(net, X, codes, batch_size=512):
-    """Per-class mean feature-gradient norm, on class codes (net level)."""
+    Parameters
+    ----------
+    net : skorch.NeuralNet
+        A skimbal net (``ImbalancedNetClassifier().fit(...).net_``).
+    X : array-like
+        Inputs as the net takes them (validated).
+    codes : ndarray of shape (n_samples,), int
+        Class codes ``0..n_classes-1``.
+    batch_size : int, default=512
+        Examples per forward pass.
+
+    Returns
+    -------
+    norms : ndarray of shape (n_classes,)
+        ``nan`` for a class without examples.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_classification
+    >>> from skimbal import ImbalancedNetClassifier
+    >>> from skimbal.inspection import class_gradient_norms
+    >>> X, y = make_classification(200, weights=[0.9], random_state=0)
+    >>> net = ImbalancedNetClassifier(max_epochs=2, random_state=0).fit(X, y).net_
+    >>> class_gradient_norms(net, X.astype(np.float32), y).shape
+    (2,)
+    """
     module, criterion = net.module_, net.criterion_
     if not callable(getattr(module, "features", None)) or \
             not callable(getattr(module, "classifier", None)):
@@ -74,7 +97,7 @@ def _class_gradient_norms(net, X, codes, batch_size=512):
         for start in range(0, len(codes), batch_size):
             batch = slice(start, start + batch_size)
             with torch.no_grad():
-                features = module.features(net._prepare(X[batch], training=False))
+                features = module.features(net.prepare_input(X[batch], training=False))
             features = features.float().requires_grad_()
             target = torch.as_tensor(codes[batch], device=features.device)
             losses = criterion.per_sample_loss(module.classifier(features), target)

@@ -1,11 +1,22 @@
-"""Training criteria for class-imbalanced classification.
+"""Training criteria for class-imbalanced classification, and their registry.
 
 Every loss takes raw logits and integer targets and returns a scalar. The
 class-imbalance methods change only the *training-time* logits (margins,
 temperatures, log-priors); the network's logits at inference stay untouched.
+``ImbalancedNetClassifier(loss=name)`` takes any name of
+:func:`list_losses`; :func:`register_loss` adds one.
 """
 
-from ._base import CrossEntropyLoss, ImbalancedLoss
+from ._base import (
+    CrossEntropyLoss,
+    ImbalancedLoss,
+    TorchCriterion,
+    get_loss,
+    list_losses,
+    loss_names_constraint,
+    register_loss,
+    unregister_loss,
+)
 from ._focal import FocalLoss
 from ._ldam import LDAMLoss, ldam_margins
 from ._vs import (
@@ -24,7 +35,13 @@ __all__ = [
     "ImbalancedLoss",
     "LDAMLoss",
     "LogitAdjustedLoss",
+    "TorchCriterion",
     "VSLoss",
     "class_temperatures",
+    "get_loss",
     "ldam_margins",
+    "list_losses",
+    "loss_names_constraint",
+    "register_loss",
+    "unregister_loss",
 ]

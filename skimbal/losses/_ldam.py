@@ -3,8 +3,9 @@
 import numpy as np
 import torch
 
+from ..modules import CosineClassifier
 from ..utils import check_class_counts
-from ._base import ImbalancedLoss
+from ._base import ImbalancedLoss, register_loss
 
 
 def ldam_margins(class_counts, max_margin=0.5):
@@ -35,37 +36,53 @@ def ldam_margins(class_counts, max_margin=0.5):
     return margins * (max_margin / margins.max())
 
 
+@register_loss("ldam")
 class LDAMLoss(ImbalancedLoss):
     """LDAM: cross-entropy with a class-dependent margin on the true logit.
 
-    The network is expected to output ``scale * cos(x, w_j)`` (a cosine head,
-    :class:`skimbal.modules.CosineClassifier`); the loss subtracts
-    ``scale * Delta_y`` from the true class's logit, which is the reference
-    code's ``s * (cos - Delta_y)``. At inference the logits carry the scale and
-    no margin, so ``softmax`` of them uses the trained scale.
+    The loss asks for a cosine head (:meth:`make_head` returns a
+    :class:`skimbal.modules.CosineClassifier`), so the network outputs
+    ``scale * cos(x, w_j)``; the loss subtracts ``scale * Delta_y`` from the
+    true class's logit, which is the reference code's ``s * (cos - Delta_y)``.
+    At inference the logits carry the scale and no margin, so ``softmax`` of
+    them uses the trained scale.
 
     Parameters
     ----------
-    class_counts : array-like of shape (n_classes,)
-        Training samples per class.
+    class_counts : array-like of shape (n_classes,), default=None
+        Training samples per class (required to compute the loss).
+    weight : array-like of shape (n_classes,), default=None
+        Class weights (deferred re-weighting sets them late in training).
     max_margin : float, default=0.5
         Margin of the rarest class (``max_m`` in the paper's code).
     scale : float, default=30.0
         Scale ``s`` of the cosine logits.
-    weight : array-like of shape (n_classes,), default=None
-        Class weights (deferred re-weighting sets them late in training).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skimbal.losses import LDAMLoss
+    >>> loss = LDAMLoss([100, 1], max_margin=0.5, scale=10.0)
+    >>> loss.training_logits(torch.zeros(1, 2), torch.tensor([1])).tolist()
+    [[0.0, -5.0]]
     """
 
     requires_counts = True
 
-    def __init__(self, class_counts, max_margin=0.5, scale=30.0, weight=None):
-        super().__init__(class_counts=class_counts, weight=weight)
-        self.max_margin = float(max_margin)
-        self.scale = float(scale)
-        margins = ldam_margins(class_counts, max_margin)
-        self.register_buffer("margins", torch.as_tensor(margins, dtype=torch.float32))
+    def __init__(self, class_counts=None, *, weight=None, max_margin=0.5, scale=30.0):
+        super().__init__(class_counts, weight=weight)
+        self.max_margin = max_margin
+        self.scale = scale
+        margins = None if class_counts is None else torch.as_tensor(
+            ldam_margins(class_counts, max_margin), dtype=torch.float32)
+        self.register_buffer("margins", margins)
+
+    def make_head(self, in_features, n_classes):
+        """A cosine head with this loss's scale."""
+        return CosineClassifier(in_features, n_classes, self.scale)
 
     def training_logits(self, logits, target):
+        margins = self._counts_buffer("margins")
         shift = torch.zeros_like(logits)
-        shift.scatter_(1, target[:, None], (self.scale * self.margins[target])[:, None])
+        shift.scatter_(1, target[:, None], (float(self.scale) * margins[target])[:, None])
         return logits - shift

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from ..utils import check_class_counts
-from ._base import ImbalancedLoss
+from ._base import ImbalancedLoss, register_loss
 
 
 def class_temperatures(class_counts, gamma):
@@ -39,92 +39,124 @@ def class_temperatures(class_counts, gamma):
     return (counts.max() / counts) ** gamma
 
 
+@register_loss("vs")
 class VSLoss(ImbalancedLoss):
     """Vector-scaling loss: ``CE(z / Delta + tau * log(prior), y)``.
 
     Parameters
     ----------
-    class_counts : array-like of shape (n_classes,)
-        Training samples per class; the prior is ``n / sum(n)``.
+    class_counts : array-like of shape (n_classes,), default=None
+        Training samples per class; the prior is ``n / sum(n)`` (required to
+        compute the loss).
+    weight : array-like of shape (n_classes,), default=None
+        Class weights.
     gamma : float, default=0.2
         Exponent of the multiplicative (temperature) part.
     tau : float, default=1.2
         Weight of the additive log-prior part. ``gamma=0.2, tau=1.2`` are the
         VS README's CIFAR-10-LT (ratio 100) values.
-    weight : array-like of shape (n_classes,), default=None
-        Class weights.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skimbal.losses import VSLoss
+    >>> loss = VSLoss([4, 1], gamma=0.5, tau=0.0)
+    >>> loss.training_logits(torch.ones(1, 2), torch.tensor([0])).tolist()
+    [[1.0, 0.5]]
     """
 
     requires_counts = True
 
-    def __init__(self, class_counts, gamma=0.2, tau=1.2, weight=None):
-        super().__init__(class_counts=class_counts, weight=weight)
-        self.gamma = float(gamma)
-        self.tau = float(tau)
-        counts = check_class_counts(class_counts, what=type(self).__name__)
-        temperatures = class_temperatures(counts, self.gamma)
-        log_prior = np.log(counts / counts.sum())
-        self.register_buffer(
-            "temperatures", torch.as_tensor(temperatures, dtype=torch.float32)
-        )
-        self.register_buffer(
-            "log_prior", torch.as_tensor(log_prior, dtype=torch.float32)
-        )
+    def __init__(self, class_counts=None, *, weight=None, gamma=0.2, tau=1.2):
+        super().__init__(class_counts, weight=weight)
+        self.gamma = gamma
+        self.tau = tau
+        temperatures = log_prior = None
+        if class_counts is not None:
+            counts = check_class_counts(class_counts, what=type(self).__name__)
+            temperatures = torch.as_tensor(
+                class_temperatures(counts, gamma), dtype=torch.float32)
+            log_prior = torch.as_tensor(np.log(counts / counts.sum()), dtype=torch.float32)
+        self.register_buffer("temperatures", temperatures)
+        self.register_buffer("log_prior", log_prior)
 
     def training_logits(self, logits, target):
         out = logits
         if self.gamma != 0:
-            out = out / self.temperatures
+            out = out / self._counts_buffer("temperatures")
         if self.tau != 0:
-            out = out + self.tau * self.log_prior
+            out = out + float(self.tau) * self._counts_buffer("log_prior")
         return out
 
 
+@register_loss("cdt")
 class CDTLoss(VSLoss):
     """Class-dependent temperatures: ``CE(z / a, y)`` with ``a_c = (n_max/n_c)^gamma``.
 
     Parameters
     ----------
-    class_counts : array-like of shape (n_classes,)
-        Training samples per class.
+    class_counts : array-like of shape (n_classes,), default=None
+        Training samples per class (required to compute the loss).
+    weight : array-like of shape (n_classes,), default=None
+        Class weights.
     gamma : float, default=0.2
         Temperature exponent (Bag-of-Tricks' value for every CIFAR config; the
         paper's grid is [0, 0.4] for CIFAR-10).
-    weight : array-like of shape (n_classes,), default=None
-        Class weights.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skimbal.losses import CDTLoss
+    >>> CDTLoss([100, 1], gamma=0.5).temperatures.tolist()
+    [1.0, 10.0]
     """
 
-    def __init__(self, class_counts, gamma=0.2, weight=None):
-        super().__init__(class_counts, gamma=gamma, tau=0.0, weight=weight)
+    def __init__(self, class_counts=None, *, weight=None, gamma=0.2):
+        super().__init__(class_counts, weight=weight, gamma=gamma, tau=0.0)
 
 
+@register_loss("logit_adjusted")
 class LogitAdjustedLoss(VSLoss):
     """Logit-adjusted loss: ``CE(z + tau * log(prior), y)``.
 
     Parameters
     ----------
-    class_counts : array-like of shape (n_classes,)
-        Training samples per class.
-    tau : float, default=1.0
-        Strength of the adjustment.
+    class_counts : array-like of shape (n_classes,), default=None
+        Training samples per class (required to compute the loss).
     weight : array-like of shape (n_classes,), default=None
         Class weights.
+    tau : float, default=1.0
+        Strength of the adjustment.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skimbal.losses import LogitAdjustedLoss
+    >>> LogitAdjustedLoss([3, 1]).training_logits(torch.zeros(1, 2), None).exp().tolist()
+    [[0.75, 0.25]]
     """
 
-    def __init__(self, class_counts, tau=1.0, weight=None):
-        super().__init__(class_counts, gamma=0.0, tau=tau, weight=weight)
+    def __init__(self, class_counts=None, *, weight=None, tau=1.0):
+        super().__init__(class_counts, weight=weight, gamma=0.0, tau=tau)
 
 
+@register_loss("balanced_softmax")
 class BalancedSoftmaxLoss(LogitAdjustedLoss):
     """Balanced softmax: ``CE(z + log(n), y)``, logit adjustment with ``tau=1``.
 
     Parameters
     ----------
-    class_counts : array-like of shape (n_classes,)
-        Training samples per class.
+    class_counts : array-like of shape (n_classes,), default=None
+        Training samples per class (required to compute the loss).
     weight : array-like of shape (n_classes,), default=None
         Class weights.
+
+    Examples
+    --------
+    >>> from skimbal.losses import BalancedSoftmaxLoss
+    >>> BalancedSoftmaxLoss([3, 1]).tau
+    1.0
     """
 
-    def __init__(self, class_counts, weight=None):
-        super().__init__(class_counts, tau=1.0, weight=weight)
+    def __init__(self, class_counts=None, *, weight=None):
+        super().__init__(class_counts, weight=weight, tau=1.0)

@@ -2,7 +2,10 @@
 
 from torch import nn
 
+from ._registry import register_module
 
+
+@register_module("mlp")
 class MLP(nn.Module):
     """A ReLU multi-layer perceptron with a ``features`` / ``classifier`` split.
 

@@ -10,6 +10,8 @@ is average-pooled globally.
 import torch.nn.functional as F
 from torch import nn
 
+from ._registry import register_module
+
 
 class _PadShortcut(nn.Module):
     """Option-A shortcut: subsample by 2 and zero-pad the new channels."""
@@ -84,16 +86,55 @@ class CifarResNet(nn.Module):
         return self.classifier(self.features(x))
 
 
+@register_module("resnet8", input="images")
 def resnet8(n_classes, in_channels=3):
-    """ResNet-8 (one block per stage)."""
+    """ResNet-8 (one block per stage).
+
+    Parameters
+    ----------
+    n_classes : int
+        Number of classes.
+    in_channels : int, default=3
+        Number of input channels.
+
+    Returns
+    -------
+    module : CifarResNet
+    """
     return CifarResNet(n_classes, in_channels, blocks=1)
 
 
+@register_module("resnet20", input="images")
 def resnet20(n_classes, in_channels=3):
-    """ResNet-20 (three blocks per stage)."""
+    """ResNet-20 (three blocks per stage).
+
+    Parameters
+    ----------
+    n_classes : int
+        Number of classes.
+    in_channels : int, default=3
+        Number of input channels.
+
+    Returns
+    -------
+    module : CifarResNet
+    """
     return CifarResNet(n_classes, in_channels, blocks=3)
 
 
+@register_module("resnet32", input="images")
 def resnet32(n_classes, in_channels=3):
-    """ResNet-32 (five blocks per stage), the long-tailed CIFAR backbone."""
+    """ResNet-32 (five blocks per stage), the long-tailed CIFAR backbone.
+
+    Parameters
+    ----------
+    n_classes : int
+        Number of classes.
+    in_channels : int, default=3
+        Number of input channels.
+
+    Returns
+    -------
+    module : CifarResNet
+    """
     return CifarResNet(n_classes, in_channels, blocks=5)

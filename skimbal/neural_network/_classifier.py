@@ -1,50 +1,44 @@
-"""ImbalancedNetClassifier: class-imbalance methods as estimator parameters."""
+"""ImbalancedNetClassifier: class-imbalance methods as estimator parameters.
 
-import copy
+The file reads top to bottom: the parameters and their documentation,
+``fit`` (validate, split, build, train), then inference. What ``fit`` builds
+comes from :mod:`._builders`, which combinations it refuses from
+:mod:`._rules`.
+"""
+
 import inspect
 from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, _fit_context
-from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
-from skorch.callbacks import EpochScoring
-from skorch.dataset import Dataset
 from skorch.helper import predefined_split
-from torch import nn
 
-from .._augment import BatchAugmenter
-from ..callbacks import DeferredReweighting, SamplerEpoch, warmup_multistep_scheduler
-from ..losses import (
-    BalancedSoftmaxLoss,
-    CDTLoss,
-    CrossEntropyLoss,
-    FocalLoss,
-    LDAMLoss,
-    LogitAdjustedLoss,
-    VSLoss,
+from ..losses import loss_names_constraint
+from ..modules import module_names_constraint
+from ..sampling import sampling_names_constraint
+from ..utils import as_python, check_inputs
+from ._builders import (
+    LOSS_FLAT_PARAMS,
+    REWEIGHTERS,
+    build_augmenter,
+    build_callbacks,
+    build_criterion,
+    build_module,
+    build_sampler,
+    build_strategy,
+    class_weights,
+    epoch_at,
+    loss_params,
 )
-from ..modules import MLP, CosineClassifier, resnet8, resnet20, resnet32
-from ..sampling import ImbalancedSampler, compute_class_weight
-from ..strategies import (
-    FeatureWeakening,
-    L2RWReweighter,
-    MetaClassReweighter,
-    MetaWeightNetReweighter,
-)
-from ..utils import check_inputs
-from ..utils._validation import _py
+from ._data import channel_stats, split_validation
 from ._net import _ImbalancedNet
-
-_MODULES = {"resnet8": resnet8, "resnet20": resnet20, "resnet32": resnet32, "mlp": MLP}
-_LOSSES = {"ce", "focal", "ldam", "cdt", "logit_adjusted", "balanced_softmax", "vs"}
-_SAMPLERS = {"class_balanced", "sqrt", "progressive"}
-_REWEIGHTS = {"meta", "l2rw", "meta_weight_net"}
+from ._rules import check_options
 
 
 class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
@@ -59,24 +53,40 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    module : {"auto", "resnet8", "resnet20", "resnet32", "mlp"}, nn.Module \
-class or instance, default="auto"
-        The network. ``"auto"`` is ResNet-32 for images and an MLP for tabular
-        data. The ResNets are CIFAR-style, for any number of channels and any
-        image size. A class is instantiated with ``module_params``, plus
-        ``n_classes``, ``in_channels`` and ``n_features`` where its signature
-        takes them. An instance is deep-copied in ``fit``. ``loss="ldam"``
-        needs a module with a ``features(x)`` method and an ``nn.Linear``
-        ``classifier`` attribute (replaced by a cosine head).
+    module : "auto", str, nn.Module class or instance, default="auto"
+        The network: ``"auto"`` (ResNet-32 for images, an MLP for tabular
+        data), a name registered in :mod:`skimbal.modules`
+        (:func:`~skimbal.modules.list_modules`: the CIFAR-style
+        ``"resnet8"``, ``"resnet20"``, ``"resnet32"`` for any number of
+        channels and any image size, and ``"mlp"``), or a module. A name or
+        class is built with ``module_params``, plus ``n_classes``,
+        ``in_channels`` and ``n_features`` where its signature takes them.
+        An instance is deep-copied in ``fit``. A loss that needs its own head
+        (``loss="ldam"``: a cosine head) needs a module with a
+        ``features(x)`` method and an ``nn.Linear`` ``classifier`` attribute,
+        which it replaces.
     module_params : dict, default=None
         Keyword arguments of the module, e.g. ``{"hidden_layer_sizes": (64,)}``
         for the MLP.
-    loss : {"ce", "focal", "ldam", "cdt", "logit_adjusted", "balanced_softmax", \
-"vs"}, default="ce"
-        Training loss: cross-entropy (ERM), focal (Lin et al. 2017), LDAM
-        (Cao et al. 2019), class-dependent temperatures (Ye et al. 2020),
-        logit adjustment (Menon et al. 2021), balanced softmax (Ren et al.
-        2020) or vector scaling (Kini et al. 2021).
+    loss : str, ImbalancedLoss class or instance, or torch criterion, default="ce"
+        Training loss. A name registered in :mod:`skimbal.losses`
+        (:func:`~skimbal.losses.list_losses`; the user guide lists the
+        built-ins and their papers, from cross-entropy ``"ce"`` to LDAM,
+        CDT, logit adjustment and label-aware smoothing); a subclass of
+        :class:`~skimbal.losses.ImbalancedLoss` (built for each fit with the
+        class counts, class weights and ``loss_params``) or an instance of
+        one (rebuilt for each fit from its ``get_params()``); or any torch
+        criterion called as ``criterion(logits, y)``, which gets no class
+        counts, class or sample weights and no per-example loss (the
+        options that need them are refused).
+    loss_params : dict, default=None
+        Keyword arguments of a loss given by name or class, e.g.
+        ``{"epsilon_head": 0.4}`` for ``loss="label_aware_smoothing"``. The
+        built-in losses' hyper-parameters are also flat parameters
+        (``focal_gamma``, ``ldam_max_margin``, ``ldam_scale``,
+        ``cdt_gamma``, ``la_tau``, ``vs_gamma``, ``vs_tau``); setting one
+        both ways is an error. With an instance, set its hyper-parameters
+        on it (``GridSearchCV`` reaches them as ``loss__name``).
     focal_gamma : float, default=1.0
         Focusing parameter of ``loss="focal"``.
     ldam_max_margin : float, default=0.5
@@ -97,11 +107,13 @@ class or instance, default="auto"
         (``None`` then means ``"effective_number"``, as in LDAM-DRW).
     beta : float, default=0.9999
         ``beta`` of the effective number of samples (Cui et al. 2019).
-    sampler : {"class_balanced", "sqrt", "progressive"} or None, default=None
-        Class-aware sampling of training batches (Kang et al. 2020), built in
-        ``fit`` from the labels being fitted. With ``schedule="drs"`` it
-        starts at the deferral epoch (``None`` then means
-        ``"class_balanced"``).
+    sampler : str or None, default=None
+        Class-aware sampling of training batches (Kang et al. 2020), a scheme
+        registered in :mod:`skimbal.sampling`
+        (:func:`~skimbal.sampling.list_samplings`: ``"class_balanced"``,
+        ``"sqrt"``, ``"progressive"``, ``"instance"``), built in ``fit`` from
+        the labels being fitted. With ``schedule="drs"`` it starts at the
+        deferral epoch (``None`` then means ``"class_balanced"``).
     schedule : {"drw", "drs"} or None, default=None
         Deferred re-weighting or re-sampling (Cao et al. 2019): plain
         training until ``defer_frac`` of ``max_epochs``, then the weights or
@@ -155,6 +167,11 @@ class or instance, default="auto"
         Step size of the per-example corrections of ``reweight="meta"``.
     meta_net_lr : float, default=1e-5
         Learning rate of the weight net of ``reweight="meta_weight_net"``.
+    strategy : TrainingStrategy or None, default=None
+        A training strategy of the user's own (any object implementing
+        :class:`~skimbal.strategies.TrainingStrategy`), deep-copied at the
+        start of each fit. One strategy per fit: it cannot be combined with
+        ``mfw=True`` or ``reweight``.
     max_epochs : int, default=200
         Number of training epochs.
     batch_size : int, default=128
@@ -225,6 +242,8 @@ class or instance, default="auto"
         validation scores when ``validation_fraction`` is set).
     module_ : torch.nn.Module
         The trained network (``net_.module_``).
+    strategy_ : TrainingStrategy or None
+        The trained copy of the fit's training strategy (``net_.strategy``).
 
     Notes
     -----
@@ -250,9 +269,10 @@ class or instance, default="auto"
     """
 
     _parameter_constraints = {
-        "module": [StrOptions({"auto", *_MODULES}), callable],
+        "module": [StrOptions({"auto"}), module_names_constraint(), callable],
         "module_params": [dict, None],
-        "loss": [StrOptions(_LOSSES)],
+        "loss": [loss_names_constraint(), callable],
+        "loss_params": [dict, None],
         "focal_gamma": [Interval(Real, 0, None, closed="left")],
         "ldam_max_margin": [Interval(Real, 0, None, closed="neither")],
         "ldam_scale": [Interval(Real, 0, None, closed="neither")],
@@ -262,7 +282,7 @@ class or instance, default="auto"
         "vs_tau": [Interval(Real, None, None, closed="neither")],
         "class_weight": [StrOptions({"balanced", "effective_number"}), dict, None],
         "beta": [Interval(Real, 0, 1, closed="left")],
-        "sampler": [StrOptions(_SAMPLERS), None],
+        "sampler": [sampling_names_constraint(), None],
         "schedule": [StrOptions({"drw", "drs"}), None],
         "defer_frac": [Interval(Real, 0, 1, closed="neither")],
         "mfw": ["boolean"],
@@ -273,11 +293,12 @@ class or instance, default="auto"
         "mfw_dominant": ["boolean"],
         "mfw_keep_label": ["boolean"],
         "mfw_stop_frac": [Interval(Real, 0, 1, closed="right"), None],
-        "reweight": [StrOptions(_REWEIGHTS), None],
+        "reweight": [StrOptions(set(REWEIGHTERS)), None],
         "meta_dev_size": [Interval(Integral, 1, None, closed="left")],
         "meta_start_frac": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
         "meta_eps_lr": [Interval(Real, 0, None, closed="neither")],
         "meta_net_lr": [Interval(Real, 0, None, closed="neither")],
+        "strategy": [None, object],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
@@ -303,6 +324,7 @@ class or instance, default="auto"
         module="auto",
         module_params=None,
         loss="ce",
+        loss_params=None,
         focal_gamma=1.0,
         ldam_max_margin=0.5,
         ldam_scale=30.0,
@@ -328,6 +350,7 @@ class or instance, default="auto"
         meta_start_frac="auto",
         meta_eps_lr=0.01,
         meta_net_lr=1e-5,
+        strategy=None,
         max_epochs=200,
         batch_size=128,
         lr=0.1,
@@ -349,6 +372,7 @@ class or instance, default="auto"
         self.module = module
         self.module_params = module_params
         self.loss = loss
+        self.loss_params = loss_params
         self.focal_gamma = focal_gamma
         self.ldam_max_margin = ldam_max_margin
         self.ldam_scale = ldam_scale
@@ -374,6 +398,7 @@ class or instance, default="auto"
         self.meta_start_frac = meta_start_frac
         self.meta_eps_lr = meta_eps_lr
         self.meta_net_lr = meta_net_lr
+        self.strategy = strategy
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -411,6 +436,30 @@ class or instance, default="auto"
         self : ImbalancedNetClassifier
             The fitted estimator.
         """
+        # validate
+        X, y_codes, sample_weight = self._validate_fit_data(X, y, sample_weight)
+        params = self.get_params(deep=False)
+        check_options(params, images=X.ndim == 4, has_sample_weight=sample_weight is not None)
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+
+        # split: the validation hold-out, then what the strategy keeps for itself
+        X_tr, y_tr, w_tr, valid = split_validation(
+            X, y_codes, sample_weight, self.validation_fraction, seed)
+        strategy = build_strategy(params)
+        if strategy is not None:
+            X_tr, y_tr, w_tr = strategy.prepare_data(
+                X_tr, y_tr, w_tr, classes=self.classes_, random_state=seed)
+        self.class_counts_ = np.bincount(y_tr, minlength=len(self.classes_))
+
+        # build and train, with torch's generator seeded for this fit only
+        with torch.random.fork_rng(devices=self._rng_devices()):
+            torch.manual_seed(seed)
+            self.net_ = self._build_net(X_tr, y_tr, valid, strategy)
+            self.net_.fit(X_tr if w_tr is None else {"X": X_tr, "sample_weight": w_tr}, y_tr)
+        return self
+
+    def _validate_fit_data(self, X, y, sample_weight):
+        """Checked inputs, class codes of ``y`` (sets ``classes_``), sample weights."""
         X, y = check_inputs(self, X, y, reset=True)
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)
@@ -418,66 +467,13 @@ class or instance, default="auto"
         if len(self.classes_) < 2:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes in y; "
-                f"got 1 class: {_py(self.classes_[0])!r}."
+                f"got 1 class: {as_python(self.classes_[0])!r}."
             )
-        y_codes = encoder.transform(y).astype(np.int64)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float32, ensure_non_negative=True
             )
-        images = X.ndim == 4
-        self._check_options(images)
-        rng = check_random_state(self.random_state)
-        seed = int(rng.randint(np.iinfo(np.int32).max))
-
-        X_tr, y_tr, w_tr, valid = self._split(X, y_codes, sample_weight, seed)
-        X_tr, y_tr, w_tr, dev = self._split_dev(X_tr, y_tr, w_tr, seed)
-        n_classes = len(self.classes_)
-        self.class_counts_ = np.bincount(y_tr, minlength=n_classes)
-        defer_epoch = self._defer_epoch()
-
-        with torch.random.fork_rng(devices=self._rng_devices()):
-            torch.manual_seed(seed)
-            module = self._build_module(n_classes, X.shape, images)
-            criterion, callbacks, sampler = self._build_method(y_tr, defer_epoch)
-            callbacks += list(self.callbacks or [])
-            iterator_kwargs = (
-                {"iterator_train__sampler": sampler, "iterator_train__shuffle": False}
-                if sampler is not None
-                else {"iterator_train__shuffle": True}
-            )
-            if len(y_tr) % self.batch_size == 1 and len(y_tr) > 1:
-                # A last batch of one example would normalise batch norm with its
-                # own statistics (and feed them to the running averages): drop it.
-                iterator_kwargs["iterator_train__drop_last"] = True
-            mean, std = _channel_stats(X_tr) if images else (None, None)
-            self.net_ = _ImbalancedNet(
-                module=module,
-                criterion=criterion,
-                optimizer=torch.optim.SGD,
-                lr=self.lr,
-                optimizer__momentum=self.momentum,
-                optimizer__weight_decay=self.weight_decay,
-                optimizer__nesterov=self.nesterov,
-                max_epochs=self.max_epochs,
-                batch_size=self.batch_size,
-                iterator_valid__batch_size=max(self.batch_size, 256),
-                train_split=None if valid is None else predefined_split(valid),
-                classes=np.arange(n_classes),
-                callbacks=callbacks,
-                device=self.device,
-                verbose=self.verbose,
-                augmenter=self._augmenter(images),
-                input_mean=mean,
-                input_std=std,
-                channels_last=images,
-                class_labels=self.classes_,
-                **self._build_strategies(dev),
-                **iterator_kwargs,
-            )
-            X_in = X_tr if w_tr is None else {"X": X_tr, "sample_weight": w_tr}
-            self.net_.fit(X_in, y_tr)
-        return self
+        return X, encoder.transform(y).astype(np.int64), sample_weight
 
     def _rng_devices(self):
         device = torch.device(self.device)
@@ -487,245 +483,68 @@ class or instance, default="auto"
             return [device.index if device.index is not None else torch.cuda.current_device()]
         return []
 
-    def _check_options(self, images):
-        if self.sampler == "progressive" and self.schedule == "drs":
-            raise ValueError(
-                "sampler='progressive' is already a schedule and cannot be combined "
-                "with schedule='drs'; use one of them."
-            )
-        if not images and (self.augment is True or callable(self.augment)):
-            raise ValueError(
-                f"augment={self.augment!r} augments images, but X is tabular (2-D); "
-                "use augment='auto' or False."
-            )
-        self._check_strategies()
-        if self.schedule is not None and self._defer_epoch() >= self.max_epochs:
-            raise ValueError(
-                f"schedule={self.schedule!r} switches at epoch "
-                f"round(defer_frac * max_epochs) = {self._defer_epoch()}, "
-                f"which max_epochs={self.max_epochs} never reaches; raise max_epochs "
-                "or lower defer_frac."
-            )
-
-    def _check_strategies(self):
-        if self.reweight is None:
-            return
-        if self.mfw:
-            raise ValueError(
-                f"mfw=True cannot be combined with reweight={self.reweight!r}: the "
-                "look-ahead of meta re-weighting would have to replay the random "
-                "feature mixing. Use one of them."
-            )
-        if self.schedule is not None:
-            raise ValueError(
-                f"reweight={self.reweight!r} sets its own example weights and stage; "
-                f"it cannot be combined with schedule={self.schedule!r}."
-            )
-        if self.reweight != "meta" and self.class_weight is not None:
-            raise ValueError(
-                f"reweight={self.reweight!r} learns the example weights itself; "
-                f"class_weight={self.class_weight!r} is only used with "
-                "reweight='meta' (as its class weights w_y). Set class_weight=None."
-            )
-
-    def _meta_start_epoch(self):
-        if self.meta_start_frac == "auto":
-            return self._defer_epoch() if self.reweight == "meta" else 0
-        return self._epoch_at(self.meta_start_frac)
-
-    def _split_dev(self, X, y, sample_weight, seed):
-        """Carve the balanced development set of meta re-weighting."""
-        if self.reweight is None:
-            return X, y, sample_weight, None
-        counts = np.bincount(y, minlength=len(self.classes_))
-        short = np.flatnonzero(counts <= self.meta_dev_size)
-        if len(short):
-            c = short[0]
-            raise ValueError(
-                f"reweight={self.reweight!r} holds out meta_dev_size="
-                f"{self.meta_dev_size} examples of each class as its balanced "
-                f"development set and needs at least one more to train on, but "
-                f"class {_py(self.classes_[c])!r} has {counts[c]} training "
-                f"examples. Lower meta_dev_size (below {counts.min()})."
-            )
-        rng = np.random.RandomState(seed)
-        dev = np.concatenate([
-            rng.choice(np.flatnonzero(y == c), self.meta_dev_size, replace=False)
-            for c in range(len(counts))
-        ])
-        keep = np.setdiff1d(np.arange(len(y)), dev)
-        w = None if sample_weight is None else sample_weight[keep]
-        return X[keep], y[keep], w, (X[dev], y[dev])
-
-    def _build_strategies(self, dev):
-        """Keyword arguments of the net for feature weakening and re-weighting."""
-        kwargs = {}
-        if self.mfw:
-            kwargs["weakening"] = FeatureWeakening(
-                self.class_counts_, layer=self.mfw_layer, alpha=self.mfw_alpha,
-                strength=self.mfw_strength, power=self.mfw_power,
-                dominant=self.mfw_dominant, keep_label=self.mfw_keep_label)
-            if self.mfw_stop_frac is not None:
-                kwargs["weakening_stop_epoch"] = self._epoch_at(self.mfw_stop_frac)
-        if self.reweight is not None:
-            dev_kwargs = {"X_dev": dev[0], "y_dev": dev[1],
-                          "start_epoch": self._meta_start_epoch(),
-                          "dev_batch_size": self.batch_size}
-            if self.reweight == "meta":
-                kwargs["reweighter"] = MetaClassReweighter(
-                    self._class_weights(), eps_lr=self.meta_eps_lr, **dev_kwargs)
-            elif self.reweight == "l2rw":
-                kwargs["reweighter"] = L2RWReweighter(**dev_kwargs)
-            else:
-                kwargs["reweighter"] = MetaWeightNetReweighter(
-                    net_lr=self.meta_net_lr, **dev_kwargs)
-        return kwargs
-
-    def _epoch_at(self, frac):
-        """First (0-based) epoch after ``frac`` of training."""
-        return int(round(frac * self.max_epochs))
-
-    def _defer_epoch(self):
-        """First (0-based) epoch of the deferred schedule."""
-        return self._epoch_at(self.defer_frac)
-
-    def _deferred_weights(self):
-        """Whether class weights wait for a later stage (DRW, meta's stage)."""
-        return self.schedule == "drw" or self.reweight == "meta"
-
-    def _class_weights(self):
-        """Class weights of the method, or None.
-
-        Deferred weights (DRW, meta re-weighting) default to the effective
-        number, as in LDAM-DRW and Jamal et al.
-        """
-        spec = self.class_weight
-        if spec is None and self._deferred_weights():
-            spec = "effective_number"
-        if spec is None:
-            return None
-        return compute_class_weight(spec, self.class_counts_, classes=self.classes_,
-                                    beta=self.beta)
-
-    def _split(self, X, y, sample_weight, seed):
-        """Hold out a stratified validation set if asked to."""
-        if self.validation_fraction is None:
-            return X, y, sample_weight, None
-        arrays = [X, y] + ([sample_weight] if sample_weight is not None else [])
-        try:
-            parts = train_test_split(
-                *arrays, test_size=self.validation_fraction, stratify=y,
-                random_state=seed,
-            )
-        except ValueError as exc:
-            raise ValueError(
-                f"validation_fraction={self.validation_fraction} cannot hold out a "
-                f"stratified validation set from these classes: {exc}"
-            ) from exc
-        X_tr, X_va, y_tr, y_va = parts[:4]
-        w_tr = parts[4] if sample_weight is not None else None
-        return X_tr, y_tr, w_tr, Dataset(X_va, y_va)
-
-    def _augmenter(self, images):
-        if not images or self.augment is False:
-            return None
-        if self.augment in ("auto", True):
-            return BatchAugmenter()
-        return self.augment
-
-    def _build_module(self, n_classes, shape, images):
-        module = self.module
-        if isinstance(module, str) and module == "auto":
-            module = "resnet32" if images else "mlp"
-        params = dict(self.module_params or {})
-        if isinstance(module, str):
-            if module.startswith("resnet"):
-                if not images:
-                    raise ValueError(
-                        f"module={module!r} needs images, X of shape (n, H, W) or "
-                        f"(n, C, H, W); got tabular X of shape {shape}. Use "
-                        "module='mlp' for tabular data."
-                    )
-                net = _MODULES[module](n_classes, in_channels=shape[1], **params)
-            else:
-                net = MLP(int(np.prod(shape[1:])), n_classes, **params)
-        elif isinstance(module, nn.Module):
-            if params:
-                raise ValueError(
-                    "module_params is for a module name or class; module is an "
-                    "instance, configure it before passing it."
-                )
-            net = copy.deepcopy(module)
-        elif isinstance(module, type) and issubclass(module, nn.Module):
-            accepted = inspect.signature(module).parameters
-            known = {"n_classes": n_classes, "in_channels": shape[1] if images else None,
-                     "n_features": int(np.prod(shape[1:]))}
-            for name, value in known.items():
-                if name in accepted and name not in params and value is not None:
-                    params[name] = value
-            net = module(**params)
-        else:
-            raise ValueError(
-                "module must be 'auto', a built-in name, an nn.Module class or an "
-                f"nn.Module instance; got {module!r}."
-            )
-        if self.loss == "ldam":
-            net = self._with_cosine_head(net)
-        return net
-
-    def _with_cosine_head(self, net):
-        head = getattr(net, "classifier", None)
-        if not isinstance(head, nn.Linear) or not callable(getattr(net, "features", None)):
-            raise ValueError(
-                "loss='ldam' needs a module with a features(x) method and an "
-                "nn.Linear attribute `classifier`, which is replaced by a cosine "
-                f"head; {type(net).__name__} has no such head."
-            )
-        net.classifier = CosineClassifier(head.in_features, head.out_features, self.ldam_scale)
-        return net
-
-    def _build_method(self, y_train, defer_epoch):
-        """Criterion, callbacks and sampler of the chosen method."""
+    def _build_net(self, X, y, valid, strategy):
+        """The skorch net of this fit, from the builders."""
+        images = X.ndim == 4
         counts = self.class_counts_
-        class_w = self._class_weights()
-        criterion = self._build_criterion(
-            counts, None if self._deferred_weights() else class_w)
-        callbacks = []
-        if self.lr_schedule == "warmup_step":
-            callbacks.append(("lr_schedule", warmup_multistep_scheduler(
-                self.max_epochs, self.warmup_frac, self.lr_milestones, self.lr_decay)))
-        if self.schedule == "drw":
-            callbacks.append(("drw", DeferredReweighting(class_w, defer_epoch)))
-        sampler_spec = self.sampler
-        if self.schedule == "drs" and sampler_spec is None:
-            sampler_spec = "class_balanced"
-        sampler = None
-        if sampler_spec is not None:
-            sampler = ImbalancedSampler(
-                y_train, sampler_spec, n_classes=len(counts),
-                start_epoch=defer_epoch if self.schedule == "drs" else 0,
-                max_epochs=self.max_epochs,
-            )
-            callbacks.append(("sampler_epoch", SamplerEpoch(sampler)))
-        if self.validation_fraction is not None:
-            callbacks.append(("valid_bacc", EpochScoring(
-                "balanced_accuracy", lower_is_better=False, name="valid_bacc")))
-        return criterion, callbacks, sampler
+        defer_epoch = epoch_at(self.defer_frac, self.max_epochs)
+        weighted = self.schedule != "drw" and self.reweight is None
+        criterion = build_criterion(
+            self.loss, self._loss_params(), counts,
+            class_weights(self.class_weight, False, counts, self.classes_, self.beta)
+            if weighted else None)
+        module = build_module(self.module, self.module_params, len(counts), X.shape[1:],
+                              criterion, self.loss)
+        sampler = build_sampler(self.sampler, self.schedule, y, len(counts), defer_epoch,
+                                self.max_epochs)
+        callbacks = build_callbacks(
+            max_epochs=self.max_epochs, lr_schedule=self.lr_schedule,
+            warmup_frac=self.warmup_frac, lr_milestones=self.lr_milestones,
+            lr_decay=self.lr_decay,
+            drw_weight=class_weights(self.class_weight, True, counts, self.classes_, self.beta)
+            if self.schedule == "drw" else None,
+            defer_epoch=defer_epoch, sampler=sampler,
+            validation=self.validation_fraction is not None, user_callbacks=self.callbacks)
+        iterator = ({"iterator_train__sampler": sampler, "iterator_train__shuffle": False}
+                    if sampler is not None else {"iterator_train__shuffle": True})
+        if len(y) % self.batch_size == 1 and len(y) > 1:
+            # A last batch of one example would normalise batch norm with its
+            # own statistics (and feed them to the running averages): drop it.
+            iterator["iterator_train__drop_last"] = True
+        mean, std = channel_stats(X) if images else (None, None)
+        return _ImbalancedNet(
+            module=module,
+            criterion=criterion,
+            optimizer=torch.optim.SGD,
+            lr=self.lr,
+            optimizer__momentum=self.momentum,
+            optimizer__weight_decay=self.weight_decay,
+            optimizer__nesterov=self.nesterov,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_valid__batch_size=max(self.batch_size, 256),
+            train_split=None if valid is None else predefined_split(valid),
+            classes=np.arange(len(counts)),
+            callbacks=callbacks,
+            device=self.device,
+            verbose=self.verbose,
+            augmenter=build_augmenter(self.augment, images),
+            input_mean=mean,
+            input_std=std,
+            channels_last=images,
+            class_labels=self.classes_,
+            class_counts=counts,
+            strategy=strategy,
+            **iterator,
+        )
 
-    def _build_criterion(self, counts, weight):
-        if self.loss == "ce":
-            return CrossEntropyLoss(counts, weight=weight)
-        if self.loss == "focal":
-            return FocalLoss(self.focal_gamma, counts, weight=weight)
-        if self.loss == "ldam":
-            return LDAMLoss(counts, self.ldam_max_margin, self.ldam_scale, weight=weight)
-        if self.loss == "cdt":
-            return CDTLoss(counts, self.cdt_gamma, weight=weight)
-        if self.loss == "logit_adjusted":
-            return LogitAdjustedLoss(counts, self.la_tau, weight=weight)
-        if self.loss == "balanced_softmax":
-            return BalancedSoftmaxLoss(counts, weight=weight)
-        return VSLoss(counts, self.vs_gamma, self.vs_tau, weight=weight)
+    def _loss_params(self):
+        """Keyword arguments of the loss: flat parameters and ``loss_params``."""
+        flat = {name for mapping in LOSS_FLAT_PARAMS.values() for name in mapping.values()}
+        signature = inspect.signature(type(self).__init__).parameters
+        return loss_params(self.loss, self.loss_params,
+                           {name: getattr(self, name) for name in flat},
+                           {name: signature[name].default for name in flat})
 
     # ------------------------------------------------------------ predict
     @property
@@ -734,17 +553,36 @@ class or instance, default="auto"
         check_is_fitted(self)
         return self.net_.module_
 
-    def _logits(self, X):
-        return self._forward(X, "logits")
+    @property
+    def strategy_(self):
+        """The trained copy of the fit's training strategy (None without one)."""
+        check_is_fitted(self)
+        return self.net_.strategy
 
-    def _forward(self, X, output):
-        """Clean ``"logits"`` or penultimate ``"features"`` of ``X`` (a tensor)."""
+    def forward(self, X, output="logits"):
+        """Clean logits or penultimate features of ``X``, in evaluation mode.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, [C,] H, W)
+            Input data.
+        output : {"logits", "features"}, default="logits"
+            The network's logits (no margin, temperature or prior), or the
+            penultimate features of ``module.features(x)``.
+
+        Returns
+        -------
+        out : ndarray of shape (n_samples, n_classes) or (n_samples, n_features_out)
+            float32.
+        """
         check_is_fitted(self)
         X, _ = check_inputs(self, X, reset=False)
         if output == "features":
-            return self.net_.features(X)
+            return self.net_.features(X).numpy()
+        if output != "logits":
+            raise ValueError(f"output must be 'logits' or 'features'; got {output!r}.")
         with torch.no_grad():
-            return self.net_.forward(X, training=False).float()
+            return self.net_.forward(X, training=False).float().numpy()
 
     def transform(self, X):
         """Logits or penultimate features, as ``transform_to`` says.
@@ -765,7 +603,7 @@ class or instance, default="auto"
             The clean logits (one column per class, also for two classes),
             or the features of ``module.features(x)``, in evaluation mode.
         """
-        return self._forward(X, self.transform_to).numpy()
+        return self.forward(X, self.transform_to)
 
     def decision_function(self, X):
         """Network logits, with no training-time adjustment.
@@ -782,7 +620,7 @@ class or instance, default="auto"
             score per sample (logit of ``classes_[1]`` minus that of
             ``classes_[0]``).
         """
-        logits = self._logits(X).numpy()
+        logits = self.forward(X)
         if logits.shape[1] == 2:
             return logits[:, 1] - logits[:, 0]
         return logits
@@ -799,7 +637,7 @@ class or instance, default="auto"
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
-        return torch.softmax(self._logits(X).double(), dim=1).numpy()
+        return torch.softmax(torch.from_numpy(self.forward(X)).double(), dim=1).numpy()
 
     def predict(self, X):
         """Predicted class labels (the argmax of the logits).
@@ -814,7 +652,7 @@ class or instance, default="auto"
         y_pred : ndarray of shape (n_samples,)
             Labels from ``classes_``.
         """
-        codes = self._logits(X).argmax(1).numpy()
+        codes = self.forward(X).argmax(1)
         return self.classes_[codes]
 
     def __sklearn_tags__(self):
@@ -824,14 +662,3 @@ class or instance, default="auto"
         tags.transformer_tags.preserves_dtype = []
         tags.non_deterministic = torch.device(self.device).type != "cpu"
         return tags
-
-
-def _channel_stats(X):
-    """Per-channel mean and std of images in [0, 1] (uint8 scaled by 1/255)."""
-    scale = 255.0 if X.dtype == np.uint8 else 1.0
-    mean, std = [], []
-    for c in range(X.shape[1]):
-        channel = X[:, c].astype(np.float64) / scale
-        mean.append(channel.mean())
-        std.append(max(channel.std(), 1e-6))
-    return np.asarray(mean, np.float32), np.asarray(std, np.float32)

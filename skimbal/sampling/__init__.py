@@ -1,11 +1,24 @@
 """Class weights and class-aware samplers built from training labels."""
 
 from ._class_weight import compute_class_weight, effective_number_weights
-from ._sampler import ImbalancedSampler, sampling_probabilities
+from ._sampler import (
+    ImbalancedSampler,
+    is_scheduled_sampling,
+    list_samplings,
+    register_sampling,
+    sampling_names_constraint,
+    sampling_probabilities,
+    unregister_sampling,
+)
 
 __all__ = [
     "ImbalancedSampler",
     "compute_class_weight",
     "effective_number_weights",
+    "is_scheduled_sampling",
+    "list_samplings",
+    "register_sampling",
+    "sampling_names_constraint",
     "sampling_probabilities",
+    "unregister_sampling",
 ]

@@ -4,7 +4,121 @@ import numpy as np
 import torch
 from torch.utils.data import Sampler
 
-_EXPONENTS = {"instance": 1.0, "sqrt": 0.5, "class_balanced": 0.0}
+from ..utils import Registry
+
+_SAMPLINGS = Registry("sampling scheme")
+
+
+def register_sampling(name, probabilities=None, *, schedule=False):
+    """Register a class-aware sampling scheme, so that ``sampler=name`` uses it.
+
+    Usable as a decorator. A scheme is a function
+    ``probabilities(class_counts, progress)`` returning the probability of
+    drawing each class (an example is then drawn uniformly within its class);
+    ``progress`` is the fraction of training done, in [0, 1].
+
+    Parameters
+    ----------
+    name : str
+        The name users pass as ``sampler=``.
+    probabilities : callable, default=None
+        The scheme (omit it to use ``register_sampling`` as a decorator).
+    schedule : bool, default=False
+        Whether the scheme changes over training (uses ``progress``), so
+        that it cannot also be deferred with ``schedule='drs'``.
+
+    Returns
+    -------
+    probabilities or decorator
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skimbal.sampling import register_sampling, sampling_probabilities
+    >>> from skimbal.sampling import unregister_sampling
+    >>> @register_sampling("rarest_only_demo")
+    ... def rarest_only(class_counts, progress):
+    ...     p = np.zeros(len(class_counts))
+    ...     p[np.argmin(class_counts)] = 1.0
+    ...     return p
+    >>> sampling_probabilities([5, 1], "rarest_only_demo").tolist()
+    [0.0, 1.0]
+    >>> unregister_sampling("rarest_only_demo")
+    """
+    return _SAMPLINGS.register(name, probabilities, schedule=schedule)
+
+
+def unregister_sampling(name):
+    """Remove a registered sampling scheme.
+
+    Parameters
+    ----------
+    name : str
+        A registered name.
+    """
+    _SAMPLINGS.unregister(name)
+
+
+def list_samplings():
+    """Registered sampling scheme names, sorted.
+
+    Returns
+    -------
+    names : list of str
+
+    Examples
+    --------
+    >>> from skimbal.sampling import list_samplings
+    >>> list_samplings()
+    ['class_balanced', 'instance', 'progressive', 'sqrt']
+    """
+    return _SAMPLINGS.names()
+
+
+def sampling_names_constraint():
+    """Parameter-validation constraint accepting the registered sampling names."""
+    return _SAMPLINGS.constraint()
+
+
+def is_scheduled_sampling(name):
+    """Whether the registered scheme ``name`` changes over training itself.
+
+    Parameters
+    ----------
+    name : str
+        A registered name.
+
+    Returns
+    -------
+    bool
+    """
+    return _SAMPLINGS.info(name)["schedule"]
+
+
+def _power_law(exponent):
+    def probabilities(class_counts, progress):
+        counts = np.asarray(class_counts, dtype=np.float64)
+        present = counts > 0
+        safe = np.where(present, counts, 1.0)
+        weights = np.where(present, safe ** exponent, 0.0)
+        return weights / weights.sum()
+
+    return probabilities
+
+
+register_sampling("instance", _power_law(1.0))
+register_sampling("sqrt", _power_law(0.5))
+register_sampling("class_balanced", _power_law(0.0))
+
+
+@register_sampling("progressive", schedule=True)
+def _progressive(class_counts, progress):
+    if progress is None:
+        raise ValueError("sampling scheme 'progressive' needs the progress of training.")
+    t = float(np.clip(progress, 0.0, 1.0))
+    return (1 - t) * sampling_probabilities(class_counts, "instance") + t * (
+        sampling_probabilities(class_counts, "class_balanced")
+    )
 
 
 def sampling_probabilities(class_counts, strategy, *, progress=None):
@@ -14,11 +128,14 @@ def sampling_probabilities(class_counts, strategy, *, progress=None):
     ----------
     class_counts : array-like of shape (n_classes,)
         Training samples per class (classes with none get probability 0).
-    strategy : {"instance", "sqrt", "class_balanced", "progressive"}
-        ``q = 1, 1/2, 0``; ``"progressive"`` interpolates from instance- to
-        class-balanced: ``(1 - t) p^IB + t p^CB`` with ``t = progress``.
+    strategy : str
+        A registered scheme (:func:`list_samplings`). The built-ins:
+        ``"instance"``, ``"sqrt"``, ``"class_balanced"`` are ``q = 1, 1/2,
+        0``; ``"progressive"`` interpolates from instance- to class-balanced:
+        ``(1 - t) p^IB + t p^CB`` with ``t = progress``.
     progress : float, default=None
-        Fraction of training done, in [0, 1]; only for ``"progressive"``.
+        Fraction of training done, in [0, 1]; used by ``"progressive"``
+        (0 when omitted).
 
     Returns
     -------
@@ -30,18 +147,14 @@ def sampling_probabilities(class_counts, strategy, *, progress=None):
     >>> sampling_probabilities([9, 1], "sqrt").tolist()
     [0.75, 0.25]
     """
-    counts = np.asarray(class_counts, dtype=np.float64)
-    present = counts > 0
-    if strategy == "progressive":
-        t = float(np.clip(progress if progress is not None else 0.0, 0.0, 1.0))
-        return (1 - t) * sampling_probabilities(counts, "instance") + t * (
-            sampling_probabilities(counts, "class_balanced")
+    if strategy not in _SAMPLINGS:
+        raise ValueError(
+            f"Unknown sampling strategy {strategy!r}; the registered schemes are "
+            f"{list_samplings()}."
         )
-    if strategy not in _EXPONENTS:
-        raise ValueError(f"Unknown sampling strategy {strategy!r}.")
-    safe = np.where(present, counts, 1.0)
-    weights = np.where(present, safe ** _EXPONENTS[strategy], 0.0)
-    return weights / weights.sum()
+    if strategy == "progressive" and progress is None:
+        progress = 0.0
+    return np.asarray(_SAMPLINGS.get(strategy)(class_counts, progress), dtype=np.float64)
 
 
 class ImbalancedSampler(Sampler):
@@ -59,8 +172,8 @@ class ImbalancedSampler(Sampler):
     ----------
     labels : array-like of shape (n_samples,)
         Integer class codes ``0..n_classes-1`` of the training examples.
-    strategy : {"class_balanced", "sqrt", "progressive", "instance"}
-        Sampling strategy.
+    strategy : str, default="class_balanced"
+        A registered sampling scheme (:func:`list_samplings`).
     n_classes : int, default=None
         Number of classes (inferred from ``labels`` if None).
     start_epoch : int, default=0
@@ -85,10 +198,13 @@ class ImbalancedSampler(Sampler):
         self.n_classes = int(n_classes)
         self.start_epoch = int(start_epoch)
         self.max_epochs = max_epochs
-        if strategy == "progressive" and not max_epochs:
-            raise ValueError("strategy='progressive' needs max_epochs.")
-        if strategy not in (*_EXPONENTS, "progressive"):
-            raise ValueError(f"Unknown sampling strategy {strategy!r}.")
+        if strategy not in _SAMPLINGS:
+            raise ValueError(
+                f"Unknown sampling strategy {strategy!r}; the registered schemes are "
+                f"{list_samplings()}."
+            )
+        if is_scheduled_sampling(strategy) and not max_epochs:
+            raise ValueError(f"strategy={strategy!r} needs max_epochs.")
         self.class_counts = np.bincount(self.labels, minlength=self.n_classes)
         self.epoch = 0
 
@@ -101,7 +217,7 @@ class ImbalancedSampler(Sampler):
         if self.epoch < self.start_epoch:
             return np.full(len(self.labels), 1.0 / len(self.labels))
         progress = None
-        if self.strategy == "progressive":
+        if self.max_epochs:
             progress = self.epoch / max(self.max_epochs - 1, 1)
         p_class = sampling_probabilities(self.class_counts, self.strategy, progress=progress)
         return p_class[self.labels] / self.class_counts[self.labels]

@@ -25,6 +25,10 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
 
+from ..sampling import compute_class_weight
+from ..utils import as_python
+from ._base import TrainingStrategy
+
 
 def lookahead_weight_grad(module, per_sample_loss, x, y, a, x_dev, y_dev, lr,
                           losses=None, rng_state=None):
@@ -101,24 +105,54 @@ def _copied(buffers):
     return {name: b.clone() for name, b in buffers.items()}
 
 
-class _ExampleReweighter:
+class _ExampleReweighter(TrainingStrategy):
     """Common part: the balanced development set, the stage, the batches.
 
     Parameters
     ----------
-    X_dev, y_dev : ndarray
-        Development set (raw inputs as the net takes them, class codes).
-    start_epoch : int
+    dev_size : int, default=10
+        Development examples per class, carved from the training data of
+        each fit by :meth:`prepare_data` (``meta_dev_size`` of the
+        estimator).
+    start_epoch : int, default=0
         First (0-based) epoch of the meta-weighted stage.
-    dev_batch_size : int
+    dev_batch_size : int, default=128
         Development examples per look-ahead.
     """
 
-    def __init__(self, X_dev, y_dev, start_epoch, dev_batch_size):
-        self.X_dev = X_dev
-        self.y_dev = y_dev
+    requires_per_sample_loss = True
+
+    def __init__(self, dev_size=10, start_epoch=0, dev_batch_size=128):
+        self.dev_size = dev_size
         self.start_epoch = start_epoch
         self.dev_batch_size = dev_batch_size
+
+    def prepare_data(self, X, y, sample_weight, *, classes, random_state):
+        """Carve a balanced development set of ``dev_size`` examples per class.
+
+        The development set (``X_dev_``, ``y_dev_``) is removed from the
+        training data that is returned.
+        """
+        counts = np.bincount(y, minlength=len(classes))
+        short = np.flatnonzero(counts <= self.dev_size)
+        if len(short):
+            c = short[0]
+            raise ValueError(
+                f"{type(self).__name__} holds out dev_size={self.dev_size} examples of "
+                "each class as its balanced development set (meta_dev_size of "
+                "ImbalancedNetClassifier) and needs at least one more to train on, but "
+                f"class {as_python(classes[c])!r} has {counts[c]} training examples. "
+                f"Lower it (below {counts.min()})."
+            )
+        rng = np.random.RandomState(random_state)
+        dev = np.concatenate([
+            rng.choice(np.flatnonzero(y == c), self.dev_size, replace=False)
+            for c in range(len(counts))
+        ])
+        keep = np.setdiff1d(np.arange(len(y)), dev)
+        self.X_dev_, self.y_dev_ = X[dev], y[dev]
+        w = None if sample_weight is None else sample_weight[keep]
+        return X[keep], y[keep], w
 
     def active(self, epoch):
         """Whether epoch (0-based) is in the meta-weighted stage."""
@@ -126,13 +160,13 @@ class _ExampleReweighter:
 
     def dev_batch(self, net):
         """A random development batch, prepared (and augmented) as training data."""
-        n = len(self.y_dev)
+        n = len(self.y_dev_)
         index = torch.randperm(n)[: min(self.dev_batch_size, n)].numpy()
-        x = net._prepare(self.X_dev[index], training=True)
-        y = torch.as_tensor(self.y_dev[index], device=x.device)
+        x = net.prepare_input(self.X_dev_[index], training=True)
+        y = torch.as_tensor(self.y_dev_[index], device=x.device)
         return x, y
 
-    def step_loss(self, net, x, y, sample_weight=None):
+    def training_step(self, net, x, y, sample_weight=None):
         """The batch's loss with meta-learned weights (to backward), and its logits."""
         criterion = net.criterion_
         module = net.module_
@@ -160,27 +194,55 @@ class MetaClassReweighter(_ExampleReweighter):
     against the development loss after a look-ahead SGD step on the summed
     weighted loss at the current learning rate. The real step minimises
     ``mean_i (w_{y_i} + eps_i) l_i``. Weights are not clipped (as in the
-    reference code), so they can be negative.
+    reference code), so they can be negative. ``reweight="meta"`` builds it.
 
     Parameters
     ----------
-    class_weight : array-like of shape (n_classes,)
-        ``w``.
+    class_weight : {"balanced", "effective_number"}, dict, array-like or None, \
+default=None
+        ``w``, as :func:`skimbal.sampling.compute_class_weight` computes it
+        from the training counts, or given per class; ``None`` is the
+        effective number of samples (``beta``).
+    dev_size : int, default=10
+        Development examples per class.
+    start_epoch : int, default=0
+        First (0-based) epoch of the meta-weighted stage (the estimator's
+        default is the deferral epoch, 160 of 200 as in the reference).
+    dev_batch_size : int, default=128
+        Development examples per look-ahead.
     eps_lr : float, default=0.01
         Step size of ``eps`` (hard-coded 0.01 in the reference).
-    **kwargs
-        Passed to the development-set base (``X_dev``, ``y_dev``,
-        ``start_epoch``, ``dev_batch_size``).
+    beta : float, default=0.9999
+        ``beta`` of the effective number, when ``class_weight`` is None.
+
+    Attributes
+    ----------
+    class_weight_ : ndarray of shape (n_classes,)
+        The class weights used.
+    X_dev_, y_dev_ : ndarray
+        The development set carved from the training data.
+    last_weights_ : tensor
+        The example weights of the last training step.
     """
 
-    def __init__(self, class_weight, X_dev, y_dev, start_epoch, dev_batch_size,
-                 eps_lr=0.01):
-        super().__init__(X_dev, y_dev, start_epoch, dev_batch_size)
-        self.class_weight = np.asarray(class_weight, dtype=np.float32)
+    def __init__(self, class_weight=None, dev_size=10, start_epoch=0, dev_batch_size=128,
+                 eps_lr=0.01, beta=0.9999):
+        super().__init__(dev_size, start_epoch, dev_batch_size)
+        self.class_weight = class_weight
         self.eps_lr = eps_lr
+        self.beta = beta
+
+    def initialize(self, net):
+        """The class weights, from ``class_weight`` and the training counts."""
+        spec = "effective_number" if self.class_weight is None else self.class_weight
+        weight = spec
+        if isinstance(spec, (str, dict)):
+            weight = compute_class_weight(spec, net.class_counts, classes=net.class_labels,
+                                          beta=self.beta)
+        self.class_weight_ = np.asarray(weight, dtype=np.float32)
 
     def weights(self, criterion, module, losses, x, y, x_dev, y_dev, lr, sample_weight):
-        w = torch.as_tensor(self.class_weight, device=losses.device)[y]
+        w = torch.as_tensor(self.class_weight_, device=losses.device)[y]
         a = self._scaled(w, sample_weight)
         grad, self.last_dev_loss_ = lookahead_weight_grad(
             module, criterion.per_sample_loss, x, y, a, x_dev, y_dev, lr, losses=losses,
@@ -198,7 +260,16 @@ class L2RWReweighter(_ExampleReweighter):
     Each batch's weights are ``max(-d L_dev / d eps_i, 0)`` at ``eps = 0``
     after a look-ahead step with unit learning rate, normalised to sum to 1
     (all zero: the batch is skipped). The real step minimises
-    ``sum_i w_i l_i``.
+    ``sum_i w_i l_i``. ``reweight="l2rw"`` builds it.
+
+    Parameters
+    ----------
+    dev_size : int, default=10
+        Development examples per class.
+    start_epoch : int, default=0
+        First (0-based) epoch of the meta-weighted stage.
+    dev_batch_size : int, default=128
+        Development examples per look-ahead.
     """
 
     def weights(self, criterion, module, losses, x, y, x_dev, y_dev, lr, sample_weight):
@@ -243,21 +314,40 @@ class MetaWeightNetReweighter(_ExampleReweighter):
     (learning rate ``net_lr``, momentum 0.9, Nesterov, weight decay 5e-4, as
     in the reference) on the development loss; the real step on
     ``sum_i V(l_i) l_i`` with the updated, normalised weights.
+    ``reweight="meta_weight_net"`` builds it.
 
     Parameters
     ----------
+    dev_size : int, default=10
+        Development examples per class.
+    start_epoch : int, default=0
+        First (0-based) epoch of the meta-weighted stage.
+    dev_batch_size : int, default=128
+        Development examples per look-ahead.
     net_lr : float, default=1e-5
         Learning rate of the weight net.
     hidden : int, default=100
         Hidden units of the weight net.
+
+    Attributes
+    ----------
+    weight_net_ : WeightNet
+        The weighting function, created (from torch's seeded generator) when
+        training starts.
+    optimizer_ : torch.optim.SGD
+        Its optimizer.
     """
 
-    def __init__(self, X_dev, y_dev, start_epoch, dev_batch_size, net_lr=1e-5, hidden=100):
-        super().__init__(X_dev, y_dev, start_epoch, dev_batch_size)
+    def __init__(self, dev_size=10, start_epoch=0, dev_batch_size=128, net_lr=1e-5,
+                 hidden=100):
+        super().__init__(dev_size, start_epoch, dev_batch_size)
         self.net_lr = net_lr
         self.hidden = hidden
-        self.weight_net_ = WeightNet(hidden)
-        self.optimizer_ = torch.optim.SGD(self.weight_net_.parameters(), lr=net_lr,
+
+    def initialize(self, net):
+        """A fresh weight net and its optimizer."""
+        self.weight_net_ = WeightNet(self.hidden)
+        self.optimizer_ = torch.optim.SGD(self.weight_net_.parameters(), lr=self.net_lr,
                                           momentum=0.9, nesterov=True, weight_decay=5e-4)
 
     def _normalised(self, losses, sample_weight):

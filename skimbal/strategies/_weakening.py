@@ -13,11 +13,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._base import TrainingStrategy
+
 _PENULTIMATE = "penultimate"
 _RANDOM = "random"
 
 
-class FeatureWeakening:
+class FeatureWeakening(TrainingStrategy):
     """Mix major-class features with other examples' features in a batch.
 
     For an example ``i`` of class ``c`` the plan draws, once per training
@@ -25,12 +27,13 @@ class FeatureWeakening:
     partner ``j != i`` uniformly from the batch, and a weight ``lam`` from
     ``Beta(alpha, alpha)``. At the chosen layer the features become
     ``h_i <- lam * h_i + (1 - lam) * h_j`` for weakened examples; the rest of
-    the forward pass runs on the mixed features.
+    the forward pass runs on the mixed features. A
+    :class:`~skimbal.strategies.TrainingStrategy`:
+    ``ImbalancedNetClassifier(mfw=True)`` builds it from its ``mfw_*``
+    parameters.
 
     Parameters
     ----------
-    class_counts : array-like of shape (n_classes,)
-        Training examples per class.
     layer : str, default="random"
         Where features are mixed: ``"random"`` (one of the module's
         ``mixing_points``, uniformly, per batch, as in manifold mixup),
@@ -51,24 +54,76 @@ class FeatureWeakening:
         Train a weakened example on its own label (weakening). ``False``
         mixes the labels with the same ``lam`` (manifold mixup restricted to
         major-class examples).
+    stop_epoch : int or None, default=None
+        First (0-based) epoch without weakening (``None``: weaken throughout).
 
     Attributes
     ----------
     probabilities_ : ndarray of shape (n_classes,)
-        ``p_c`` of each class.
+        ``p_c`` of each class (set by :meth:`set_class_counts`, which
+        :meth:`initialize` calls with the training counts).
+    points_ : tuple of str
+        The module's mixing points (set by :meth:`initialize`).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skimbal.strategies import FeatureWeakening
+    >>> fw = FeatureWeakening(strength=0.5).set_class_counts([100, 10])
+    >>> fw.probabilities_.tolist()
+    [0.5, 0.05]
+    >>> plan = fw.draw(torch.tensor([0, 0, 1, 1]), ("penultimate",))
+    >>> sorted(plan)
+    ['index', 'lam', 'layer', 'partner']
     """
 
-    def __init__(self, class_counts, layer=_RANDOM, alpha=1.0, strength=1.0, power=1.0,
-                 dominant=True, keep_label=True):
-        counts = np.asarray(class_counts, dtype=np.float64)
-        self.class_counts = counts
+    def __init__(self, layer=_RANDOM, alpha=1.0, strength=1.0, power=1.0,
+                 dominant=True, keep_label=True, stop_epoch=None):
         self.layer = layer
         self.alpha = alpha
         self.strength = strength
         self.power = power
         self.dominant = dominant
         self.keep_label = keep_label
-        self.probabilities_ = np.clip(strength * (counts / counts.max()) ** power, 0.0, 1.0)
+        self.stop_epoch = stop_epoch
+
+    @property
+    def requires_per_sample_loss(self):
+        """Mixing labels combines two per-example losses."""
+        return not self.keep_label
+
+    # --------------------------------------------------------- strategy
+    def set_class_counts(self, class_counts):
+        """Set ``probabilities_`` from the training examples per class.
+
+        Parameters
+        ----------
+        class_counts : array-like of shape (n_classes,)
+
+        Returns
+        -------
+        self : FeatureWeakening
+        """
+        counts = np.asarray(class_counts, dtype=np.float64)
+        self.probabilities_ = np.clip(
+            self.strength * (counts / counts.max()) ** self.power, 0.0, 1.0)
+        return self
+
+    def initialize(self, net):
+        """Weakening probabilities from ``net.class_counts``; mixing points of the module."""
+        self.set_class_counts(net.class_counts)
+        self.points_ = self.mixing_points(net.module_)
+
+    def active(self, epoch):
+        """Whether ``epoch`` (0-based) is before ``stop_epoch``."""
+        return self.stop_epoch is None or epoch < self.stop_epoch
+
+    def training_step(self, net, x, y, sample_weight=None):
+        """The criterion on a forward pass with this batch's features mixed."""
+        plan = self.draw(y, self.points_)
+        with self.applied(net.module_, plan):
+            logits = net.module_(x)
+        return self.loss(net.criterion_, logits, y, plan, sample_weight), logits
 
     # ------------------------------------------------------------ layers
     def mixing_points(self, module):

@@ -4,6 +4,8 @@ import numpy as np
 from sklearn.utils import check_array, check_consistent_length
 from sklearn.utils.validation import validate_data
 
+from ._labels import as_python
+
 
 def check_class_counts(class_counts, *, what="this method", classes=None):
     """Validate per-class training counts for a method that needs them.
@@ -44,15 +46,10 @@ def check_class_counts(class_counts, *, what="this method", classes=None):
         )
         raise ValueError(
             f"{what} needs per-class counts, but class(es) "
-            f"{[_py(n) for n in names]} have zero samples. Remove the empty "
+            f"{[as_python(n) for n in names]} have zero samples. Remove the empty "
             "classes or use a method that does not depend on class counts."
         )
     return counts
-
-
-def _py(value):
-    """Numpy scalar to a plain Python value, for readable messages."""
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def check_inputs(estimator, X, y=None, *, reset=True):

@@ -56,8 +56,8 @@ def test_focal_hand_value_and_gamma_zero_is_ce():
     p = math.e / (math.e + 1)  # softmax of [1, 0] for class 0
     expected = (1 - p) ** 2 * -math.log(p)
     logits, target = t([[1.0, 0.0]]), torch.tensor([0])
-    assert FocalLoss(2.0)(logits, target).item() == pytest.approx(expected, rel=1e-5)
-    assert FocalLoss(0.0)(logits, target).item() == pytest.approx(-math.log(p), rel=1e-6)
+    assert FocalLoss(gamma=2.0)(logits, target).item() == pytest.approx(expected, rel=1e-5)
+    assert FocalLoss(gamma=0.0)(logits, target).item() == pytest.approx(-math.log(p), rel=1e-6)
 
 
 def test_focal_modulator_ignores_class_weights():
@@ -67,7 +67,7 @@ def test_focal_modulator_ignores_class_weights():
     per = (1 - torch.exp(-ce)) ** 1.5 * ce
     w = t([1.0, 4.0])
     expected = (per[0] * 1 + per[1] * 4) / 5
-    got = FocalLoss(1.5, weight=w)(logits, target)
+    got = FocalLoss(gamma=1.5, weight=w)(logits, target)
     assert got.item() == pytest.approx(expected.item(), rel=1e-5)
 
 
@@ -133,11 +133,12 @@ def test_special_cases_of_vs():
         return crit(logits, target).item()
 
     assert value(BalancedSoftmaxLoss(counts)) == pytest.approx(
-        value(LogitAdjustedLoss(counts, 1.0)))
+        value(LogitAdjustedLoss(counts, tau=1.0)))
     assert value(VSLoss(counts, gamma=0.0, tau=0.7)) == pytest.approx(
-        value(LogitAdjustedLoss(counts, 0.7))
+        value(LogitAdjustedLoss(counts, tau=0.7))
     )
-    assert value(VSLoss(counts, gamma=0.25, tau=0.0)) == pytest.approx(value(CDTLoss(counts, 0.25)))
+    assert value(VSLoss(counts, gamma=0.25, tau=0.0)) == pytest.approx(
+        value(CDTLoss(counts, gamma=0.25)))
     # balanced softmax adds log n: a per-row constant shift of log(prior)
     shifted = F.cross_entropy(logits + torch.log(t(counts)), target).item()
     assert value(BalancedSoftmaxLoss(counts)) == pytest.approx(shifted, rel=1e-5)
@@ -149,7 +150,7 @@ def test_losses_need_nonempty_classes():
     with pytest.raises(ValueError, match="zero samples"):
         LogitAdjustedLoss([0, 4])
     with pytest.raises(ValueError, match="needs class_counts"):
-        VSLoss(None)
+        VSLoss()(t([[0.0, 0.0]]), torch.tensor([0]))
 
 
 def test_set_class_weight_switches_weights():

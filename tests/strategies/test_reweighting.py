@@ -103,9 +103,18 @@ class _Net:
         self.module_ = module
         self.criterion_ = CrossEntropyLoss([1, 1, 1])
         self.optimizer_ = torch.optim.SGD(module.parameters(), lr=lr)
+        self.class_counts = np.array([5, 5, 6])
+        self.class_labels = np.arange(3)
 
-    def _prepare(self, x, training):
+    def prepare_input(self, x, training):
         return torch.as_tensor(x)
+
+
+def _ready(reweighter, net, x_dev, y_dev):
+    """A re-weighter with the development set given and initialised on ``net``."""
+    reweighter.X_dev_, reweighter.y_dev_ = x_dev.numpy(), y_dev.numpy()
+    reweighter.initialize(net)
+    return reweighter
 
 
 def test_meta_eps_lowers_the_development_loss(batch):
@@ -113,9 +122,9 @@ def test_meta_eps_lowers_the_development_loss(batch):
     torch.manual_seed(0)
     module = MLP(5, 3, (16,))
     w = np.array([0.5, 1.0, 1.5], dtype=np.float32)
-    meta = MetaClassReweighter(w, x_dev.numpy(), y_dev.numpy(), start_epoch=0,
-                               dev_batch_size=6, eps_lr=0.05)
-    loss, logits = meta.step_loss(_Net(module, 0.1), x, y)
+    net = _Net(module, 0.1)
+    meta = _ready(MetaClassReweighter(w, dev_batch_size=6, eps_lr=0.05), net, x_dev, y_dev)
+    loss, logits = meta.training_step(net, x, y)
     weights = meta.last_weights_
     a = torch.as_tensor(w)[y]
     grad, _ = lookahead_weight_grad(module, _ce, x, y, a, x_dev, y_dev, 0.1)
@@ -131,8 +140,9 @@ def test_meta_eps_lowers_the_development_loss(batch):
 def test_l2rw_weights_rule(batch):
     x, y, x_dev, y_dev = batch
     module = MLP(5, 3, (16,))
-    l2rw = L2RWReweighter(x_dev.numpy(), y_dev.numpy(), 0, 6)
-    loss, logits = l2rw.step_loss(_Net(module, 0.1), x, y)
+    net = _Net(module, 0.1)
+    l2rw = _ready(L2RWReweighter(dev_batch_size=6), net, x_dev, y_dev)
+    loss, logits = l2rw.training_step(net, x, y)
     weights = l2rw.last_weights_
     grad, _ = lookahead_weight_grad(module, _ce, x, y, torch.zeros(16), x_dev, y_dev, 1.0)
     expected = torch.clamp(-grad, min=0)
@@ -148,13 +158,14 @@ def test_meta_weight_net_learns_from_the_development_loss(batch):
     x, y, x_dev, y_dev = batch
     module = MLP(5, 3, (16,))
     torch.manual_seed(0)
-    mwn = MetaWeightNetReweighter(x_dev.numpy(), y_dev.numpy(), 0, 6, net_lr=1.0)
+    net = _Net(module, 0.1)
+    mwn = _ready(MetaWeightNetReweighter(dev_batch_size=6, net_lr=1.0), net, x_dev, y_dev)
     before = [p.detach().clone() for p in mwn.weight_net_.parameters()]
     losses = _ce(module(x), y).detach()
     with torch.no_grad():
         a_old = mwn._normalised(losses, None)
     grad, _ = lookahead_weight_grad(module, _ce, x, y, a_old, x_dev, y_dev, 0.1)
-    mwn.step_loss(_Net(module, 0.1), x, y)
+    mwn.training_step(net, x, y)
     assert any(not torch.equal(b, p) for b, p in zip(before, mwn.weight_net_.parameters()))
     weights = mwn.last_weights_
     assert torch.isclose(weights.sum(), torch.tensor(1.0)) and (weights > 0).all()
@@ -165,13 +176,13 @@ def test_meta_weight_net_learns_from_the_development_loss(batch):
 class _StageSpy(Callback):
     def on_train_begin(self, net, **kwargs):
         self.calls = []
-        step = net.reweighter.step_loss
+        step = net.strategy.training_step
 
         def spy(*args, **kw):
             self.calls[-1] += 1
             return step(*args, **kw)
 
-        net.reweighter.step_loss = spy
+        net.strategy.training_step = spy
 
     def on_epoch_begin(self, net, **kwargs):
         self.calls.append(0)
@@ -191,10 +202,10 @@ def test_stage_switch_and_development_split(tabular, reweight, params, start):
     n_batches = int(np.ceil(clf.class_counts_.sum() / 32))
     assert spy.calls == [0] * start + [n_batches] * (5 - start)
     assert np.array_equal(clf.class_counts_, np.bincount(y) - 4)
-    dev = clf.net_.reweighter
-    assert np.array_equal(np.bincount(dev.y_dev), [4, 4, 4])
+    dev = clf.strategy_
+    assert np.array_equal(np.bincount(dev.y_dev_), [4, 4, 4])
     # the development examples are not trained on
-    assert len(np.unique(np.vstack([dev.X_dev, X]), axis=0)) == len(X)
+    assert len(np.unique(np.vstack([dev.X_dev_, X]), axis=0)) == len(X)
 
 
 @pytest.mark.parametrize("reweight", ["meta", "l2rw", "meta_weight_net"])
@@ -246,5 +257,5 @@ def test_development_split_per_fold_and_pickling(tabular):
     restored = pickle.loads(pickle.dumps(fitted))
     assert np.array_equal(restored.decision_function(X), fitted.decision_function(X))
     assert all(torch.equal(a, b) for a, b in zip(
-        restored.net_.reweighter.weight_net_.parameters(),
-        fitted.net_.reweighter.weight_net_.parameters()))
+        restored.strategy_.weight_net_.parameters(),
+        fitted.strategy_.weight_net_.parameters()))

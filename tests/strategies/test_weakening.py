@@ -16,15 +16,17 @@ FAST = {"max_epochs": 4, "batch_size": 32, "lr": 0.05, "random_state": 0}
 
 
 def test_probabilities_grow_with_class_size():
-    assert np.allclose(FeatureWeakening([100, 50, 10]).probabilities_, [1, 0.5, 0.1])
-    fw = FeatureWeakening([100, 50, 10], strength=0.5, power=2)
+    fw = FeatureWeakening().set_class_counts([100, 50, 10])
+    assert np.allclose(fw.probabilities_, [1, 0.5, 0.1])
+    fw = FeatureWeakening(strength=0.5, power=2).set_class_counts([100, 50, 10])
     assert np.allclose(fw.probabilities_, [0.5, 0.125, 0.005])
-    assert np.allclose(FeatureWeakening([100, 50, 10], power=0).probabilities_, 1)
+    fw = FeatureWeakening(power=0).set_class_counts([100, 50, 10])
+    assert np.allclose(fw.probabilities_, 1)
 
 
 def test_draw_frequencies_partners_and_weights():
     torch.manual_seed(0)
-    fw = FeatureWeakening([100, 50, 10])
+    fw = FeatureWeakening().set_class_counts([100, 50, 10])
     y = torch.arange(3).repeat_interleave(100)
     hits = np.zeros(3)
     for _ in range(200):
@@ -34,7 +36,7 @@ def test_draw_frequencies_partners_and_weights():
         assert plan["layer"] in ("a", "b")
         hits += np.bincount(y[plan["index"]].numpy(), minlength=3)
     assert np.allclose(hits / (200 * 100), [1, 0.5, 0.1], atol=0.02)
-    lam = FeatureWeakening([1, 1, 1], dominant=False).draw(y, ("a",))["lam"]
+    lam = FeatureWeakening(dominant=False).set_class_counts([1, 1, 1]).draw(y, ("a",))["lam"]
     assert (lam < 0.5).any() and (lam > 0.5).any()
 
 
@@ -57,7 +59,7 @@ def test_applied_mixes_at_the_layer_then_removes_the_hook(layer):
     torch.manual_seed(0)
     net = resnet8(3, in_channels=1).eval()
     x = torch.randn(6, 1, 8, 8)
-    fw = FeatureWeakening([10, 10, 10], layer=layer)
+    fw = FeatureWeakening(layer=layer).set_class_counts([10, 10, 10])
     plan = fw.draw(torch.zeros(6, dtype=torch.long), fw.mixing_points(net))
     with torch.no_grad(), fw.applied(net, plan):
         mixed = net(x)
@@ -80,7 +82,7 @@ def test_other_hooks_see_the_weakened_features():
     x = torch.randn(6, 1, 8, 8)
     seen = []
     net.classifier.register_forward_pre_hook(lambda _, args: seen.append(args[0]))
-    fw = FeatureWeakening([10, 10, 10], layer="penultimate")
+    fw = FeatureWeakening(layer="penultimate").set_class_counts([10, 10, 10])
     plan = fw.draw(torch.zeros(6, dtype=torch.long), fw.mixing_points(net))
     with torch.no_grad(), fw.applied(net, plan):
         net(x)
@@ -94,9 +96,10 @@ def test_labels_kept_or_mixed():
     plan = {"index": torch.tensor([0, 1]), "partner": torch.tensor([2, 3]),
             "lam": torch.tensor([0.6, 0.9]), "layer": "penultimate"}
     criterion = CrossEntropyLoss([2, 1, 1])
-    kept = FeatureWeakening([2, 1, 1]).loss(criterion, logits, y, plan)
+    kept = FeatureWeakening().set_class_counts([2, 1, 1]).loss(criterion, logits, y, plan)
     assert torch.allclose(kept, F.cross_entropy(logits, y))
-    mixed = FeatureWeakening([2, 1, 1], keep_label=False).loss(criterion, logits, y, plan)
+    mixing = FeatureWeakening(keep_label=False).set_class_counts([2, 1, 1])
+    mixed = mixing.loss(criterion, logits, y, plan)
     per = F.cross_entropy(logits, y, reduction="none")
     other = F.cross_entropy(logits, torch.tensor([1, 2, 1, 2]), reduction="none")
     lam = torch.tensor([0.6, 0.9, 1.0, 1.0])
@@ -104,17 +107,17 @@ def test_labels_kept_or_mixed():
 
 
 def test_mixing_points_of_builtins_and_errors():
-    assert FeatureWeakening([1]).mixing_points(resnet8(2)) == ("layer1", "layer2", "layer3")
-    assert FeatureWeakening([1]).mixing_points(MLP(4, 2, (8, 8))) == (
+    assert FeatureWeakening().mixing_points(resnet8(2)) == ("layer1", "layer2", "layer3")
+    assert FeatureWeakening().mixing_points(MLP(4, 2, (8, 8))) == (
         "feature_extractor.1", "feature_extractor.3")
     bare = nn.Sequential(nn.Linear(4, 2))
     with pytest.raises(ValueError, match="mixing_points"):
-        FeatureWeakening([1]).mixing_points(bare)
+        FeatureWeakening().mixing_points(bare)
     with pytest.raises(ValueError, match="classifier"):
-        FeatureWeakening([1], layer="penultimate").mixing_points(bare)
+        FeatureWeakening(layer="penultimate").mixing_points(bare)
     with pytest.raises(ValueError, match="no submodule 'layer9'"):
-        FeatureWeakening([1], layer="layer9").mixing_points(resnet8(2))
-    assert FeatureWeakening([1], layer="0").mixing_points(bare) == ("0",)
+        FeatureWeakening(layer="layer9").mixing_points(resnet8(2))
+    assert FeatureWeakening(layer="0").mixing_points(bare) == ("0",)
 
 
 class _DrawSpy(Callback):
@@ -122,14 +125,14 @@ class _DrawSpy(Callback):
 
     def on_train_begin(self, net, **kwargs):
         self.per_epoch = []
-        draw = net.weakening.draw
+        draw = net.strategy.draw
 
         def spy(y, points):
             plan = draw(y, points)
             self.per_epoch[-1] += np.bincount(y[plan["index"]].numpy(), minlength=3)
             return plan
 
-        net.weakening.draw = spy
+        net.strategy.draw = spy
 
     def on_epoch_begin(self, net, **kwargs):
         self.per_epoch.append(np.zeros(3))
@@ -197,8 +200,9 @@ def test_ldam_criterion_mixed_labels():
     y = torch.tensor([0, 0, 1, 2])
     plan = {"index": torch.tensor([1]), "partner": torch.tensor([3]),
             "lam": torch.tensor([0.7]), "layer": "penultimate"}
-    criterion = LDAMLoss([10, 5, 2], 0.5, 30.0)
-    loss = FeatureWeakening([10, 5, 2], keep_label=False).loss(criterion, logits, y, plan)
+    criterion = LDAMLoss([10, 5, 2], max_margin=0.5, scale=30.0)
+    fw = FeatureWeakening(keep_label=False).set_class_counts([10, 5, 2])
+    loss = fw.loss(criterion, logits, y, plan)
     per = criterion.per_sample_loss(logits, y)
     other = criterion.per_sample_loss(logits, torch.tensor([0, 2, 1, 2]))
     lam = torch.tensor([1.0, 0.7, 1.0, 1.0])

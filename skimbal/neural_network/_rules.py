@@ -1,0 +1,129 @@
+"""Which combinations of options ``fit`` refuses: every rule in one place.
+
+Each rule raises a ``ValueError`` that names the parameters in conflict and
+what to do instead. :func:`check_options` runs them all before any data is
+split or any network is built.
+"""
+
+from ..sampling import is_scheduled_sampling
+from ._builders import epoch_at, is_plain_criterion
+
+
+def check_options(params, *, images, has_sample_weight):
+    """Raise for an option combination the estimator cannot honour.
+
+    Parameters
+    ----------
+    params : dict
+        The estimator's parameters (``get_params(deep=False)``).
+    images : bool
+        Whether ``X`` holds images.
+    has_sample_weight : bool
+        Whether ``fit`` got ``sample_weight``.
+    """
+    for rule in _RULES:
+        rule(params, images=images, has_sample_weight=has_sample_weight)
+
+
+def _sampler_schedule(p, **_):
+    sampler = p["sampler"]
+    if sampler is not None and p["schedule"] == "drs" and is_scheduled_sampling(sampler):
+        raise ValueError(
+            f"sampler={sampler!r} is already a schedule and cannot be combined "
+            "with schedule='drs'; use one of them."
+        )
+
+
+def _augment_needs_images(p, *, images, **_):
+    if not images and (p["augment"] is True or callable(p["augment"])):
+        raise ValueError(
+            f"augment={p['augment']!r} augments images, but X is tabular (2-D); "
+            "use augment='auto' or False."
+        )
+
+
+def _one_strategy(p, **_):
+    chosen = [name for name, on in (("mfw=True", p["mfw"]),
+                                    (f"reweight={p['reweight']!r}", p["reweight"] is not None),
+                                    (f"strategy={p['strategy']!r}", p["strategy"] is not None))
+              if on]
+    if len(chosen) < 2:
+        return
+    if p["mfw"] and p["reweight"] is not None:
+        raise ValueError(
+            f"mfw=True cannot be combined with reweight={p['reweight']!r}: the "
+            "look-ahead of meta re-weighting would have to replay the random "
+            "feature mixing. Use one of them."
+        )
+    raise ValueError(
+        f"{chosen[0]} cannot be combined with {chosen[1]}: a fit takes one training "
+        "strategy. Use one of them."
+    )
+
+
+def _reweight_options(p, **_):
+    reweight = p["reweight"]
+    if reweight is None:
+        return
+    if p["schedule"] is not None:
+        raise ValueError(
+            f"reweight={reweight!r} sets its own example weights and stage; "
+            f"it cannot be combined with schedule={p['schedule']!r}."
+        )
+    if reweight != "meta" and p["class_weight"] is not None:
+        raise ValueError(
+            f"reweight={reweight!r} learns the example weights itself; "
+            f"class_weight={p['class_weight']!r} is only used with "
+            "reweight='meta' (as its class weights w_y). Set class_weight=None."
+        )
+
+
+def _schedule_reached(p, **_):
+    if p["schedule"] is None:
+        return
+    defer = epoch_at(p["defer_frac"], p["max_epochs"])
+    if defer >= p["max_epochs"]:
+        raise ValueError(
+            f"schedule={p['schedule']!r} switches at epoch "
+            f"round(defer_frac * max_epochs) = {defer}, "
+            f"which max_epochs={p['max_epochs']} never reaches; raise max_epochs "
+            "or lower defer_frac."
+        )
+
+
+def _plain_criterion(p, *, has_sample_weight, **_):
+    """A torch criterion outside the loss protocol gets logits and codes only."""
+    loss = p["loss"]
+    if not is_plain_criterion(loss):
+        return
+    needs = []
+    if p["class_weight"] is not None:
+        needs.append(f"class_weight={p['class_weight']!r} (class weights)")
+    if p["schedule"] == "drw":
+        needs.append("schedule='drw' (class weights)")
+    if has_sample_weight:
+        needs.append("sample_weight (per-example weights)")
+    if p["reweight"] is not None:
+        needs.append(f"reweight={p['reweight']!r} (a per-example loss)")
+    if p["mfw"] and not p["mfw_keep_label"]:
+        needs.append("mfw_keep_label=False (a per-example loss)")
+    strategy = p["strategy"]
+    if strategy is not None and getattr(strategy, "requires_per_sample_loss", False):
+        needs.append(f"strategy={strategy!r} (a per-example loss)")
+    if needs:
+        raise ValueError(
+            f"loss={loss!r} is a plain torch criterion, called as loss(logits, y): it "
+            f"cannot take what {', '.join(needs)} needs. Subclass "
+            "skimbal.losses.ImbalancedLoss (per_sample_loss) to get class counts, class "
+            "and sample weights and a per-example loss."
+        )
+
+
+_RULES = (
+    _sampler_schedule,
+    _augment_needs_images,
+    _one_strategy,
+    _reweight_options,
+    _schedule_reached,
+    _plain_criterion,
+)
