@@ -19,6 +19,7 @@ from ._base import (
 )
 from ._focal import FocalLoss
 from ._ldam import LDAMLoss, ldam_margins
+from ._smoothing import LabelAwareSmoothingLoss, label_aware_smoothing_factors
 from ._vs import (
     BalancedSoftmaxLoss,
     CDTLoss,
@@ -34,11 +35,13 @@ __all__ = [
     "FocalLoss",
     "ImbalancedLoss",
     "LDAMLoss",
+    "LabelAwareSmoothingLoss",
     "LogitAdjustedLoss",
     "TorchCriterion",
     "VSLoss",
     "class_temperatures",
     "get_loss",
+    "label_aware_smoothing_factors",
     "ldam_margins",
     "list_losses",
     "loss_names_constraint",
