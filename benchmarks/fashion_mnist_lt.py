@@ -10,9 +10,15 @@ Example (the committed results)::
 
     python benchmarks/fashion_mnist_lt.py --n-max 500 --epochs 100
     python benchmarks/fashion_mnist_lt.py --n-max 500 --epochs 100 --summarize
+
+    # label-aware smoothing against ce, with calibration (its own records)
+    python benchmarks/fashion_mnist_lt.py --n-max 500 --epochs 100 --threads 1 \
+        --tag calibration --runs ce:0 label_aware_smoothing:0 ce:1 \
+        label_aware_smoothing:1 ce:2 label_aware_smoothing:2
 """
 
 import argparse
+import subprocess
 import time
 from pathlib import Path
 
@@ -23,7 +29,8 @@ from sklearn.metrics import balanced_accuracy_score
 
 from skimbal import ImbalancedNetClassifier
 from skimbal.datasets import load_fashion_mnist_lt
-from skimbal.metrics import per_class_accuracy, shot_accuracy
+from skimbal.losses import list_losses
+from skimbal.metrics import expected_calibration_error, per_class_accuracy, shot_accuracy
 
 METHODS = {
     "ce": {"loss": "ce"},
@@ -33,6 +40,9 @@ METHODS = {
     "cdt": {"loss": "cdt"},
     "logit_adjusted": {"loss": "logit_adjusted"},
     "balanced_softmax": {"loss": "balanced_softmax"},
+    # every other registered loss, by its name, with its defaults
+    **{name: {"loss": name} for name in list_losses()
+       if name not in ("ce", "focal", "cdt", "logit_adjusted", "balanced_softmax")},
 }
 DEFAULT_PLAN = [
     ("ce", 0), ("ldam+drw", 0), ("logit_adjusted", 0), ("balanced_softmax", 0),
@@ -51,7 +61,8 @@ def run(method, seed, n_max, epochs, module, home):
     start = time.perf_counter()
     clf.fit(X, y)
     fit_s = time.perf_counter() - start
-    pred = clf.predict(X_test)
+    proba = clf.predict_proba(X_test)
+    pred = clf.classes_[proba.argmax(1)]
     train_pred = clf.predict(X)
     counts = np.bincount(y, minlength=10)
     acc = per_class_accuracy(y_test, pred, labels=np.arange(10))
@@ -60,18 +71,31 @@ def run(method, seed, n_max, epochs, module, home):
         "method": method, "seed": seed, "n_max": n_max, "epochs": epochs,
         "module": module, "n_train": int(len(y)), "counts": counts.tolist(),
         "balanced_accuracy": float(balanced_accuracy_score(y_test, pred)),
+        "ece": expected_calibration_error(y_test, proba, labels=clf.classes_),
+        "nll": float(-np.mean(np.log(np.clip(proba[np.arange(len(y_test)), y_test], 1e-12,
+                                                None)))),
         "rare4_accuracy": float(acc[rare].mean()),
         **{f"{k}_shot": v for k, v in shot_accuracy(y_test, pred, counts).items()},
         "per_class_test": acc.tolist(),
         "per_class_train": per_class_accuracy(y, train_pred, labels=np.arange(10)).tolist(),
         "fit_seconds": fit_s, "torch_threads": torch.get_num_threads(),
+        "commit": _commit(),
     }
+
+
+def _commit():
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, cwd=Path(__file__).parent).stdout.strip()
+    except OSError:
+        return None
 
 
 def summarize(records, out):
     lines = [
-        "| method | seeds | balanced accuracy | 4 rarest classes | many | medium | few | fit s |",
-        "|---|---|---|---|---|---|---|---|",
+        "| method | seeds | balanced accuracy | 4 rarest classes | many | medium | few | "
+        "ECE | fit s |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for method in METHODS:
         rows = [r for r in records if r["method"] == method]
@@ -79,13 +103,16 @@ def summarize(records, out):
             continue
 
         def cell(key, rows=rows):
+            if any(key not in r for r in rows):
+                return "-"
             v = 100 * np.array([r[key] for r in rows])
             return f"{v.mean():.2f}" + (f" ± {v.std(ddof=1):.2f}" if len(v) > 1 else "")
 
         lines.append(
             f"| {method} | {len(rows)} | {cell('balanced_accuracy')} | "
             f"{cell('rare4_accuracy')} | {cell('many_shot')} | {cell('medium_shot')} | "
-            f"{cell('few_shot')} | {np.mean([r['fit_seconds'] for r in rows]):.0f} |"
+            f"{cell('few_shot')} | {cell('ece')} | "
+            f"{np.mean([r['fit_seconds'] for r in rows]):.0f} |"
         )
     r0 = records[0]
     header = (
@@ -108,17 +135,23 @@ def main():
     parser.add_argument("--module", default="resnet32")
     parser.add_argument("--runs", nargs="*", help="method:seed pairs (default: the plan)")
     parser.add_argument("--summarize", action="store_true")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads")
+    parser.add_argument("--tag", default=None, help="suffix of the records' file name")
     args = parser.parse_args()
     results = Path(__file__).parent / "results"
+    if args.threads:
+        torch.set_num_threads(args.threads)
     stem = f"fashion_mnist_lt_nmax{args.n_max}_ep{args.epochs}"
+    if args.tag:
+        stem += f"_{args.tag}"
     jsonl = results / f"{stem}.jsonl"
     if not args.summarize:
         plan = ([(r.split(":")[0], int(r.split(":")[1])) for r in args.runs]
                 if args.runs else DEFAULT_PLAN)
-        done = {(r["method"], r["seed"], r["epochs"]) for r in read_jsonl(jsonl)}
+        done = {(r["method"], r["seed"], r["epochs"], r["module"]) for r in read_jsonl(jsonl)}
         home = data_home()
         for method, seed in plan:
-            if (method, seed, args.epochs) in done:
+            if (method, seed, args.epochs, args.module) in done:
                 continue
             record = run(method, seed, args.n_max, args.epochs, args.module, home)
             append_jsonl(jsonl, record)
