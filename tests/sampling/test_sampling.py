@@ -91,3 +91,28 @@ def test_progressive_sampler_moves_to_balanced():
         ImbalancedSampler(labels, "progressive")
     with pytest.raises(ValueError, match="Unknown sampling strategy"):
         ImbalancedSampler(labels, "balanced")
+
+
+def test_registered_sampling_scheme_drives_the_estimator():
+    from skimbal import ImbalancedNetClassifier
+    from skimbal.sampling import list_samplings, register_sampling, unregister_sampling
+
+    assert list_samplings() == ["class_balanced", "instance", "progressive", "sqrt"]
+
+    @register_sampling("rarest_only_test")
+    def rarest(class_counts, progress):
+        p = np.zeros(len(class_counts))
+        p[np.argmin(class_counts)] = 1.0
+        return p
+
+    try:
+        X = np.random.RandomState(0).randn(60, 3).astype(np.float32)
+        y = np.repeat([0, 1], [50, 10])
+        clf = ImbalancedNetClassifier(sampler="rarest_only_test", max_epochs=1,
+                                      random_state=0).fit(X, y)
+        sampler = clf.net_.iterator_train__sampler
+        assert set(y[list(sampler)]) == {1}
+        with pytest.raises(ValueError, match="already registered"):
+            register_sampling("rarest_only_test", rarest)
+    finally:
+        unregister_sampling("rarest_only_test")
