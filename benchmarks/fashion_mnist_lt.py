@@ -33,16 +33,10 @@ from skimbal.losses import list_losses
 from skimbal.metrics import expected_calibration_error, per_class_accuracy, shot_accuracy
 
 METHODS = {
-    "ce": {"loss": "ce"},
+    # every registered loss, by its name, with its defaults
+    **{name: {"loss": name} for name in list_losses()},
     "ce+drw": {"loss": "ce", "schedule": "drw"},
-    "focal": {"loss": "focal"},
     "ldam+drw": {"loss": "ldam", "schedule": "drw"},
-    "cdt": {"loss": "cdt"},
-    "logit_adjusted": {"loss": "logit_adjusted"},
-    "balanced_softmax": {"loss": "balanced_softmax"},
-    # every other registered loss, by its name, with its defaults
-    **{name: {"loss": name} for name in list_losses()
-       if name not in ("ce", "focal", "cdt", "logit_adjusted", "balanced_softmax")},
 }
 DEFAULT_PLAN = [
     ("ce", 0), ("ldam+drw", 0), ("logit_adjusted", 0), ("balanced_softmax", 0),

@@ -8,7 +8,7 @@ from skorch.callbacks import Callback
 from torch import nn
 
 from skimbal import ImbalancedNetClassifier
-from skimbal.losses import CrossEntropyLoss, LDAMLoss
+from skimbal.losses import CrossEntropyLoss, LDAMLoss, list_losses
 from skimbal.modules import MLP, resnet8
 from skimbal.strategies import FeatureWeakening
 
@@ -151,8 +151,7 @@ def test_estimator_weakens_major_classes_and_stops_at_stated_epoch(tabular):
     assert np.sum(spy.per_epoch[4:]) == 0
 
 
-@pytest.mark.parametrize("loss", ["ce", "focal", "ldam", "cdt", "logit_adjusted",
-                                  "balanced_softmax", "vs"])
+@pytest.mark.parametrize("loss", list_losses())
 def test_every_loss_trains_with_mfw_and_repeats_exactly(tabular, loss):
     X, y = tabular
     a = ImbalancedNetClassifier(mfw=True, loss=loss, **FAST).fit(X, y)
