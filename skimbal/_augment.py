@@ -12,8 +12,9 @@ class BatchAugmenter(BaseEstimator):
     ``RandomHorizontalFlip()``) done on a ``(n, C, H, W)`` tensor with one
     gather, instead of per image in Python. Padding is applied to the image
     before normalisation, so it is black, as with torchvision's transforms on
-    PIL images. Randomness comes from torch's global generator, which
-    :class:`~skimbal.ImbalancedNetClassifier` seeds from ``random_state``.
+    PIL images. The draws come from ``generator`` (torch's default generator
+    when None; :class:`~skimbal.ImbalancedNetClassifier` passes the generator
+    of its fit), made on the CPU and moved to the batch's device.
 
     Parameters
     ----------
@@ -34,20 +35,27 @@ class BatchAugmenter(BaseEstimator):
         self.padding = padding
         self.flip = flip
 
-    def __call__(self, x):
-        """Augment a batch of images ``x`` of shape ``(n, C, H, W)``."""
+    def __call__(self, x, generator=None):
+        """Augment a batch of images ``x`` of shape ``(n, C, H, W)``.
+
+        Parameters
+        ----------
+        x : tensor of shape (n, C, H, W)
+        generator : torch.Generator, default=None
+            Source of the random crops and flips.
+        """
         n, _, h, w = x.shape
         if self.padding:
             p = int(self.padding)
             padded = F.pad(x, (p, p, p, p))
-            dy = torch.randint(0, 2 * p + 1, (n, 1, 1), device=x.device)
-            dx = torch.randint(0, 2 * p + 1, (n, 1, 1), device=x.device)
+            dy = torch.randint(0, 2 * p + 1, (n, 1, 1), generator=generator).to(x.device)
+            dx = torch.randint(0, 2 * p + 1, (n, 1, 1), generator=generator).to(x.device)
             rows = (torch.arange(h, device=x.device).view(1, h, 1) + dy).expand(n, h, w)
             cols = (torch.arange(w, device=x.device).view(1, 1, w) + dx).expand(n, h, w)
             flat = (rows * (w + 2 * p) + cols).view(n, 1, h * w)
             x = padded.flatten(2).gather(2, flat.expand(-1, x.shape[1], -1))
             x = x.view(n, -1, h, w)
         if self.flip:
-            mask = torch.rand(n, device=x.device) < 0.5
+            mask = (torch.rand(n, generator=generator) < 0.5).to(x.device)
             x = torch.where(mask.view(n, 1, 1, 1), x.flip(3), x)
         return x

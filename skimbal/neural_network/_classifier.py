@@ -7,6 +7,7 @@ comes from :mod:`._builders`, which combinations it refuses from
 """
 
 import inspect
+import threading
 from numbers import Integral, Real
 
 import numpy as np
@@ -39,6 +40,8 @@ from ._builders import (
 from ._data import channel_stats, split_validation
 from ._net import _ImbalancedNet
 from ._rules import check_options
+
+_INIT_LOCK = threading.Lock()
 
 
 class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
@@ -451,11 +454,25 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                 X_tr, y_tr, w_tr, classes=self.classes_, random_state=seed)
         self.class_counts_ = np.bincount(y_tr, minlength=len(self.classes_))
 
-        # build and train, with torch's generator seeded for this fit only
-        with torch.random.fork_rng(devices=self._rng_devices()):
+        # build: weight initialisation draws from torch's default generator,
+        # seeded for this fit under a process-wide lock, so that fits running in
+        # threads cannot interleave their draws; every later draw of skimbal's
+        # (order, sampler, augmentation, strategies) comes from the fit's own
+        # generator, which continues that stream
+        devices = self._rng_devices()
+        with _INIT_LOCK, torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
             self.net_ = self._build_net(X_tr, y_tr, valid, strategy)
-            self.net_.fit(X_tr if w_tr is None else {"X": X_tr, "sample_weight": w_tr}, y_tr)
+            self.net_.initialize()
+            state = torch.get_rng_state()
+        self.net_.set_generator(torch.Generator().set_state(state))
+
+        # train (the module's own random layers, such as dropout, draw from the
+        # default generator, set to the same stream)
+        with torch.random.fork_rng(devices=devices):
+            torch.set_rng_state(state)
+            self.net_.partial_fit(
+                X_tr if w_tr is None else {"X": X_tr, "sample_weight": w_tr}, y_tr)
         return self
 
     def _validate_fit_data(self, X, y, sample_weight):

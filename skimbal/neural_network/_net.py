@@ -9,12 +9,16 @@ changes the training step. Its public methods and attributes are what a
 strategy may use.
 """
 
+import inspect
 from collections.abc import Mapping
 
+import numpy as np
 import torch
 from skorch import NeuralNetClassifier
-from skorch.dataset import unpack_data
+from skorch.dataset import Dataset, unpack_data
 from skorch.utils import to_tensor
+
+from ..data import ArrayBatches, as_batch_tensor
 
 
 class _ImbalancedNet(NeuralNetClassifier):
@@ -29,6 +33,8 @@ class _ImbalancedNet(NeuralNetClassifier):
         self.class_labels = class_labels
         self.class_counts = class_counts
         self.strategy = strategy
+        self.generator = None
+        self._augmenter_takes_generator = None
 
     def initialize_module(self):
         super().initialize_module()
@@ -38,9 +44,35 @@ class _ImbalancedNet(NeuralNetClassifier):
 
     def initialize(self):
         super().initialize()
+        self.generator = torch.Generator()
         if self.strategy is not None:
             self.strategy.initialize(self)
         return self
+
+    def set_generator(self, generator):
+        """Use ``generator`` for every random draw of training (order, sampler,
+        augmentation, strategies)."""
+        self.generator = generator
+        sampler = self.get_params_for("iterator_train").get("sampler")
+        if sampler is not None and hasattr(sampler, "generator"):
+            sampler.generator = generator
+
+    def get_iterator(self, dataset, training=False):
+        """Batches gathered straight from in-memory arrays (one gather each)."""
+        if not (type(dataset) is Dataset and _in_memory(dataset.X)):
+            return super().get_iterator(dataset, training=training)
+        kwargs = self.get_params_for("iterator_train" if training else "iterator_valid")
+        batch_size = kwargs.get("batch_size", self.batch_size)
+        if batch_size == -1:
+            batch_size = len(dataset)
+        y = None if dataset.y is None else as_batch_tensor(dataset.y)
+        return ArrayBatches(
+            as_batch_tensor(dataset.X), y, batch_size=batch_size,
+            shuffle=training and kwargs.get("shuffle", False),
+            sampler=kwargs.get("sampler") if training else None,
+            drop_last=training and kwargs.get("drop_last", False),
+            generator=self.generator,
+        )
 
     def prepare_input(self, X, training):
         """A batch of raw inputs (as ``fit`` got them) to the tensor the module takes.
@@ -55,7 +87,7 @@ class _ImbalancedNet(NeuralNetClassifier):
         x = x.float().div_(255) if x.dtype == torch.uint8 else x.float()
         if x.ndim == 4:
             if training and self.augmenter is not None:
-                x = self.augmenter(x)
+                x = self._augment(x)
             if self.input_mean is not None:
                 mean = torch.as_tensor(self.input_mean, device=x.device).view(1, -1, 1, 1)
                 std = torch.as_tensor(self.input_std, device=x.device).view(1, -1, 1, 1)
@@ -63,6 +95,17 @@ class _ImbalancedNet(NeuralNetClassifier):
             if self.channels_last:
                 x = x.contiguous(memory_format=torch.channels_last)
         return x
+
+    def _augment(self, x):
+        if self._augmenter_takes_generator is None:
+            try:
+                params = inspect.signature(self.augmenter).parameters
+            except (TypeError, ValueError):
+                params = {}
+            self._augmenter_takes_generator = "generator" in params
+        if self._augmenter_takes_generator:
+            return self.augmenter(x, generator=self.generator)
+        return self.augmenter(x)
 
     def infer(self, x, **fit_params):
         return self.module_(self.prepare_input(x, training=False), **fit_params)
@@ -99,6 +142,12 @@ class _ImbalancedNet(NeuralNetClassifier):
             loss = self.get_loss(y_pred, yi, X=Xi, training=True)
         loss.backward()
         return {"loss": loss, "y_pred": y_pred}
+
+
+def _in_memory(X):
+    if isinstance(X, Mapping):
+        return all(_in_memory(v) for v in X.values())
+    return isinstance(X, np.ndarray) or torch.is_tensor(X)
 
 
 def batch_sample_weight(X, device):

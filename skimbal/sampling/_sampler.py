@@ -180,6 +180,9 @@ class ImbalancedSampler(Sampler):
         First epoch (0-based) that uses ``strategy``.
     max_epochs : int, default=None
         Length of training, needed by ``"progressive"``.
+    generator : torch.Generator, default=None
+        Source of the draws (torch's default generator when None); the
+        estimator sets the generator of its fit here.
     """
 
     def __init__(
@@ -190,6 +193,7 @@ class ImbalancedSampler(Sampler):
         n_classes=None,
         start_epoch=0,
         max_epochs=None,
+        generator=None,
     ):
         self.labels = np.asarray(labels, dtype=np.int64)
         self.strategy = strategy
@@ -198,6 +202,7 @@ class ImbalancedSampler(Sampler):
         self.n_classes = int(n_classes)
         self.start_epoch = int(start_epoch)
         self.max_epochs = max_epochs
+        self.generator = generator
         if strategy not in _SAMPLINGS:
             raise ValueError(
                 f"Unknown sampling strategy {strategy!r}; the registered schemes are "
@@ -228,6 +233,6 @@ class ImbalancedSampler(Sampler):
     def __iter__(self):
         n = len(self.labels)
         if self.epoch < self.start_epoch:
-            return iter(torch.randperm(n).tolist())
+            return iter(torch.randperm(n, generator=self.generator).tolist())
         p = torch.as_tensor(self.example_probabilities(), dtype=torch.float64)
-        return iter(torch.multinomial(p, n, replacement=True).tolist())
+        return iter(torch.multinomial(p, n, replacement=True, generator=self.generator).tolist())

@@ -161,7 +161,8 @@ class _ExampleReweighter(TrainingStrategy):
     def dev_batch(self, net):
         """A random development batch, prepared (and augmented) as training data."""
         n = len(self.y_dev_)
-        index = torch.randperm(n)[: min(self.dev_batch_size, n)].numpy()
+        index = torch.randperm(n, generator=net.generator)[: min(self.dev_batch_size, n)]
+        index = index.numpy()
         x = net.prepare_input(self.X_dev_[index], training=True)
         y = torch.as_tensor(self.y_dev_[index], device=x.device)
         return x, y

@@ -120,7 +120,7 @@ class FeatureWeakening(TrainingStrategy):
 
     def training_step(self, net, x, y, sample_weight=None):
         """The criterion on a forward pass with this batch's features mixed."""
-        plan = self.draw(y, self.points_)
+        plan = self.draw(y, self.points_, generator=net.generator)
         with self.applied(net.module_, plan):
             logits = net.module_(x)
         return self.loss(net.criterion_, logits, y, plan, sample_weight), logits
@@ -165,7 +165,7 @@ class FeatureWeakening(TrainingStrategy):
         return points
 
     # -------------------------------------------------------------- plan
-    def draw(self, y, points):
+    def draw(self, y, points, generator=None):
         """Draw which examples are weakened, with whom, by how much, and where.
 
         Parameters
@@ -174,9 +174,9 @@ class FeatureWeakening(TrainingStrategy):
             Class codes of the batch.
         points : tuple of str
             Candidate layers (from :meth:`mixing_points`).
-
-        The draws use torch's global CPU generator, which ``fit`` seeds from
-        ``random_state``.
+        generator : torch.Generator, default=None
+            Source of the draws (torch's default generator when None; in a
+            fit, the fit's generator).
 
         Returns
         -------
@@ -187,16 +187,18 @@ class FeatureWeakening(TrainingStrategy):
         n = len(y)
         y_cpu = y.detach().to("cpu", torch.long)
         p = torch.as_tensor(self.probabilities_, dtype=torch.float32)[y_cpu]
-        mask = torch.rand(n) < p
+        mask = torch.rand(n, generator=generator) < p
         if n < 2:
             mask[:] = False
-        shift = torch.randint(1, max(n, 2), (n,))
+        shift = torch.randint(1, max(n, 2), (n,), generator=generator)
         partner = (torch.arange(n) + shift) % n
-        concentration = torch.tensor(float(self.alpha))
-        lam = torch.distributions.Beta(concentration, concentration).sample((n,))
+        # Beta(alpha, alpha) as the first coordinate of a Dirichlet draw, which is
+        # how torch.distributions.Beta samples (that API takes no generator)
+        concentration = torch.full((n, 2), float(self.alpha))
+        lam = torch._sample_dirichlet(concentration, generator=generator).select(-1, 0)
         if self.dominant:
             lam = torch.maximum(lam, 1 - lam)
-        choice = int(torch.randint(len(points), (1,)))
+        choice = int(torch.randint(len(points), (1,), generator=generator))
         index = mask.nonzero().flatten()
         return {
             "index": index.to(y.device),

@@ -105,6 +105,7 @@ class _Net:
         self.optimizer_ = torch.optim.SGD(module.parameters(), lr=lr)
         self.class_counts = np.array([5, 5, 6])
         self.class_labels = np.arange(3)
+        self.generator = None
 
     def prepare_input(self, x, training):
         return torch.as_tensor(x)

@@ -127,8 +127,8 @@ class _DrawSpy(Callback):
         self.per_epoch = []
         draw = net.strategy.draw
 
-        def spy(y, points):
-            plan = draw(y, points)
+        def spy(y, points, **kwargs):
+            plan = draw(y, points, **kwargs)
             self.per_epoch[-1] += np.bincount(y[plan["index"]].numpy(), minlength=3)
             return plan
 

@@ -1,0 +1,105 @@
+"""Mini-batches straight from in-memory arrays: one gather per batch."""
+
+from collections.abc import Mapping
+
+import numpy as np
+import torch
+
+
+def as_batch_tensor(X):
+    """An array (or a dict of arrays) as tensors sharing its memory where it can."""
+    if isinstance(X, Mapping):
+        return {key: as_batch_tensor(value) for key, value in X.items()}
+    if torch.is_tensor(X):
+        return X
+    X = np.ascontiguousarray(X)
+    if not X.flags.writeable:  # torch does not take read-only memory
+        X = X.copy()
+    return torch.from_numpy(X)
+
+
+def _take(data, index):
+    if isinstance(data, Mapping):
+        return {key: _take(value, index) for key, value in data.items()}
+    if data is None:
+        return None
+    if isinstance(index, slice):
+        return data[index]
+    return data.index_select(0, index)
+
+
+def _length(data):
+    if isinstance(data, Mapping):
+        return len(next(iter(data.values())))
+    return len(data)
+
+
+class ArrayBatches:
+    """Iterable over ``(X_batch, y_batch)`` gathered from whole tensors.
+
+    It replaces a ``DataLoader`` with per-item ``__getitem__`` and collate
+    for data that is already in memory: each batch is one ``index_select``
+    (a slice, in order, when not shuffling). Iterating again starts a new
+    epoch.
+
+    Parameters
+    ----------
+    X : tensor or dict of tensors
+        Inputs (a dict carries per-example values next to them, e.g.
+        ``{"X": X, "sample_weight": w}``).
+    y : tensor or None
+        Targets.
+    batch_size : int
+        Examples per batch.
+    shuffle : bool, default=False
+        Draw a new random order every epoch.
+    sampler : iterable of int, default=None
+        Draws the epoch's indices instead (a class-aware sampler).
+    drop_last : bool, default=False
+        Drop a last, incomplete batch.
+    generator : torch.Generator, default=None
+        Source of the shuffling (and of the sampler's draws, which read its
+        own ``generator`` attribute).
+
+    Notes
+    -----
+    A shuffled epoch draws from ``generator`` what PyTorch's ``DataLoader``
+    with a ``RandomSampler`` draws from torch's default generator (the
+    loader's base seed, then the sampler's seed), so the order is the one a
+    ``DataLoader`` gives from the same generator state.
+    """
+
+    def __init__(self, X, y, *, batch_size, shuffle=False, sampler=None, drop_last=False,
+                 generator=None):
+        self.X = X
+        self.y = y
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.sampler = sampler
+        self.drop_last = drop_last
+        self.generator = generator
+        self.n = _length(X)
+
+    def _order(self):
+        if self.sampler is None and not self.shuffle:
+            return None
+        g = self.generator
+        torch.empty((), dtype=torch.int64).random_(generator=g)  # DataLoader's base seed
+        if self.sampler is not None:
+            return torch.as_tensor(list(iter(self.sampler)), dtype=torch.int64)
+        seed = int(torch.empty((), dtype=torch.int64).random_(generator=g).item())
+        return torch.randperm(self.n, generator=torch.Generator().manual_seed(seed))
+
+    def __len__(self):
+        n = self.n if self.sampler is None else len(self.sampler)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def __iter__(self):
+        order = self._order()
+        total = self.n if order is None else len(order)
+        for start in range(0, total, self.batch_size):
+            stop = min(start + self.batch_size, total)
+            if self.drop_last and stop - start < self.batch_size:
+                break
+            index = slice(start, stop) if order is None else order[start:stop]
+            yield _take(self.X, index), _take(self.y, index)
