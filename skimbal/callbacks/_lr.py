@@ -1,6 +1,6 @@
 """Linear warm-up then step decay, at fractions of training (LDAM-DRW recipe)."""
 
-from skorch.callbacks import LRScheduler
+from skorch.callbacks import Callback, LRScheduler
 from torch.optim.lr_scheduler import LambdaLR
 
 
@@ -74,3 +74,39 @@ def warmup_multistep_scheduler(max_epochs, warmup_frac=0.025, milestones=(0.8, 0
     """
     factor = WarmupMultiStep(max_epochs, warmup_frac, milestones, decay)
     return LRScheduler(policy=LambdaLR, lr_lambda=factor, step_every="epoch")
+
+
+class EpochLR(Callback):
+    """Set each epoch's learning rate from the epoch's index: ``lr * factor(epoch)``.
+
+    Unlike a torch scheduler stepped once per epoch, it keeps no count of its
+    own: the learning rate of epoch ``k`` (0-based, from the net's history)
+    is ``initial_lr * factor(k)``, so a fit continued with ``warm_start`` or
+    from a checkpoint picks the schedule up where it stopped. The rate of
+    every epoch is recorded in the history as ``lr``.
+
+    Parameters
+    ----------
+    factor : callable
+        ``factor(epoch) -> float``, e.g. :class:`WarmupMultiStep`.
+
+    Examples
+    --------
+    >>> from skimbal import ImbalancedNetClassifier
+    >>> from sklearn.datasets import make_classification
+    >>> X, y = make_classification(100, random_state=0)
+    >>> clf = ImbalancedNetClassifier(max_epochs=10, random_state=0).fit(X, y)
+    >>> clf.net_.history[:, "lr"][-3:]
+    [0.1, 0.001, 1e-05]
+    """
+
+    def __init__(self, factor):
+        self.factor = factor
+
+    def on_epoch_begin(self, net, **kwargs):
+        epoch = len(net.history) - 1  # the net's own hook already added this epoch
+        scale = self.factor(epoch)
+        for group in net.optimizer_.param_groups:
+            group.setdefault("initial_lr", group["lr"])
+            group["lr"] = group["initial_lr"] * scale
+        net.history.record("lr", net.optimizer_.param_groups[0]["lr"])

@@ -15,7 +15,7 @@ from skorch.callbacks import EpochScoring
 from torch import nn
 
 from .._augment import BatchAugmenter
-from ..callbacks import DeferredReweighting, SamplerEpoch, warmup_multistep_scheduler
+from ..callbacks import DeferredReweighting, EpochLR, SamplerEpoch, WarmupMultiStep
 from ..losses import ImbalancedLoss, TorchCriterion, get_loss
 from ..modules import get_module
 from ..sampling import ImbalancedSampler, compute_class_weight
@@ -250,8 +250,8 @@ def build_callbacks(*, max_epochs, lr_schedule, warmup_frac, lr_milestones, lr_d
     """The net's callbacks: LR recipe, deferred weights, sampler epochs, scores."""
     callbacks = []
     if lr_schedule == "warmup_step":
-        callbacks.append(("lr_schedule", warmup_multistep_scheduler(
-            max_epochs, warmup_frac, lr_milestones, lr_decay)))
+        callbacks.append(("lr_schedule", EpochLR(WarmupMultiStep(
+            max_epochs, warmup_frac, lr_milestones, lr_decay))))
     if drw_weight is not None:
         callbacks.append(("drw", DeferredReweighting(drw_weight, defer_epoch)))
     if sampler is not None:

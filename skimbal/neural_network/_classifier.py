@@ -7,9 +7,13 @@ comes from :mod:`._builders`, which combinations it refuses from
 """
 
 import inspect
+import os
 import threading
+import warnings
+from contextlib import contextmanager
 from numbers import Integral, Real
 
+import joblib
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, _fit_context
@@ -20,6 +24,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from skorch.helper import predefined_split
 
+from ..exceptions import FitInterruptedWarning
 from ..losses import loss_names_constraint
 from ..modules import module_names_constraint
 from ..sampling import sampling_names_constraint
@@ -42,6 +47,39 @@ from ._net import _ImbalancedNet
 from ._rules import check_options
 
 _INIT_LOCK = threading.Lock()
+# parameters that may change when a fit is continued: they do not shape training
+_RESUMABLE = {"warm_start", "verbose", "callbacks", "checkpoint_dir", "checkpoint_every",
+              "transform_to"}
+
+
+@contextmanager
+def _default_generator_state(state, devices):
+    """Torch's default CPU generator set to ``state`` (CUDA ones forked), then restored.
+
+    The switches happen under the initialisation lock, so that a fit running
+    in another thread never sees them in the middle of its initialisation.
+    """
+    with _INIT_LOCK:
+        saved = torch.get_rng_state()
+        cuda = [torch.cuda.get_rng_state(d) for d in devices]
+        torch.set_rng_state(state)
+    try:
+        yield
+    finally:
+        with _INIT_LOCK:
+            torch.set_rng_state(saved)
+            for d, s in zip(devices, cuda):
+                torch.cuda.set_rng_state(s, d)
+
+
+def _param_hashes(params):
+    return {name: joblib.hash(value) for name, value in params.items()
+            if name not in _RESUMABLE}
+
+
+def _fit_key(params, X, y, sample_weight):
+    """Hash of what shapes a fit: its parameters and its training data."""
+    return joblib.hash((sorted(_param_hashes(params).items()), X, y, sample_weight))
 
 
 class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
@@ -217,6 +255,23 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         network in a ``Pipeline``, or the penultimate features
         (``module.features(x)``), so that a classifier re-trained on them
         (cRT, NCM, logistic regression) can.
+    warm_start : bool, default=False
+        Continue an interrupted fit (see ``n_iter_``) instead of starting
+        anew: from the last completed epoch to ``max_epochs``, with the
+        learning-rate schedule, deferred weights, sampler schedule, strategy
+        state, optimizer state and random generators as they were, so the
+        result is the uninterrupted fit's. The data and every parameter that
+        shapes training must be the same (``callbacks``, ``verbose``,
+        ``warm_start`` and the checkpoint parameters may change). With
+        ``checkpoint_dir``, a new estimator (in another process) continues
+        from the checkpoint there.
+    checkpoint_dir : str or None, default=None
+        Folder where the training state is written every
+        ``checkpoint_every`` epochs and at the end (one file per
+        configuration and data, ``checkpoint_<key>.pt``, loaded with
+        ``weights_only=True``).
+    checkpoint_every : int, default=1
+        Epochs between checkpoints.
     callbacks : list of skorch callbacks or (name, callback) tuples, default=None
         Added to the net's callbacks, e.g.
         :class:`~skimbal.callbacks.PerClassAccuracy` and
@@ -247,6 +302,11 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         The trained network (``net_.module_``).
     strategy_ : TrainingStrategy or None
         The trained copy of the fit's training strategy (``net_.strategy``).
+    n_iter_ : int
+        Completed epochs: ``max_epochs``, or fewer when the fit was
+        interrupted (the network is then the one of the last completed
+        epoch, and a :class:`~skimbal.exceptions.FitInterruptedWarning` says
+        so).
 
     Notes
     -----
@@ -316,6 +376,9 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
         "device": [str],
         "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "checkpoint_dir": [str, os.PathLike, None],
+        "checkpoint_every": [Interval(Integral, 1, None, closed="left")],
         "callbacks": [list, None],
         "transform_to": [StrOptions({"logits", "features"})],
         "random_state": ["random_state"],
@@ -368,6 +431,9 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         validation_fraction=None,
         device="cpu",
         verbose=0,
+        warm_start=False,
+        checkpoint_dir=None,
+        checkpoint_every=1,
         callbacks=None,
         transform_to="logits",
         random_state=None,
@@ -416,6 +482,9 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.device = device
         self.verbose = verbose
+        self.warm_start = warm_start
+        self.checkpoint_dir = checkpoint_dir
+        self.checkpoint_every = checkpoint_every
         self.callbacks = callbacks
         self.transform_to = transform_to
         self.random_state = random_state
@@ -454,26 +523,71 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                 X_tr, y_tr, w_tr, classes=self.classes_, random_state=seed)
         self.class_counts_ = np.bincount(y_tr, minlength=len(self.classes_))
 
-        # build: weight initialisation draws from torch's default generator,
-        # seeded for this fit under a process-wide lock, so that fits running in
-        # threads cannot interleave their draws; every later draw of skimbal's
-        # (order, sampler, augmentation, strategies) comes from the fit's own
-        # generator, which continues that stream
-        devices = self._rng_devices()
-        with _INIT_LOCK, torch.random.fork_rng(devices=devices):
-            torch.manual_seed(seed)
-            self.net_ = self._build_net(X_tr, y_tr, valid, strategy)
-            self.net_.initialize()
-            state = torch.get_rng_state()
-        self.net_.set_generator(torch.Generator().set_state(state))
+        key = _fit_key(params, X_tr, y_tr, w_tr)
+        if self.warm_start and self._continues(params, key):
+            if self.net_.epochs_completed_ >= self.max_epochs:
+                warnings.warn(
+                    f"warm_start=True: the fit is complete ({self.n_iter_} of max_epochs="
+                    f"{self.max_epochs} epochs); there is nothing to continue.",
+                    UserWarning, stacklevel=2)
+                return self
+            net, rng = self.net_, self.net_.resume_point_["torch_rng"]
+            # the user's callbacks and verbosity may have changed
+            net.callbacks = self._callbacks(net.get_params_for("iterator_train").get("sampler"))
+            net.verbose = self.verbose
+            net.initialize_callbacks()
+        else:
+            net, rng = self._initialized_net(X_tr, y_tr, valid, strategy, seed, key)
+            if self.warm_start and net.load_checkpoint():
+                rng = net.resume_point_["torch_rng"]
+        self.net_ = net
+        self._resume_key = key
+        self._resume_params = _param_hashes(params)
 
         # train (the module's own random layers, such as dropout, draw from the
-        # default generator, set to the same stream)
-        with torch.random.fork_rng(devices=devices):
-            torch.set_rng_state(state)
-            self.net_.partial_fit(
-                X_tr if w_tr is None else {"X": X_tr, "sample_weight": w_tr}, y_tr)
+        # default generator, set to the fit's stream)
+        with _default_generator_state(rng, self._rng_devices()):
+            net.partial_fit(X_tr if w_tr is None else {"X": X_tr, "sample_weight": w_tr}, y_tr)
+        self.n_iter_ = net.epochs_completed_
+        if self.n_iter_ < self.max_epochs:
+            net.restore(net.resume_point_)
+            warnings.warn(
+                f"The fit was interrupted after {self.n_iter_} of max_epochs="
+                f"{self.max_epochs} epochs; the estimator holds the network of epoch "
+                f"{self.n_iter_}. Call fit again with warm_start=True to continue it.",
+                FitInterruptedWarning, stacklevel=2)
         return self
+
+    def _initialized_net(self, X, y, valid, strategy, seed, key):
+        """A new net, initialised, with the fit's generator; and the training RNG state.
+
+        Weight initialisation draws from torch's default generator, seeded for
+        this fit under a process-wide lock, so that fits running in threads
+        cannot interleave their draws; every later draw of skimbal's (order,
+        sampler, augmentation, strategies) comes from the fit's own generator,
+        which continues that stream.
+        """
+        with _INIT_LOCK, torch.random.fork_rng(devices=self._rng_devices()):
+            torch.manual_seed(seed)
+            net = self._build_net(X, y, valid, strategy, key)
+            net.initialize()
+            state = torch.get_rng_state()
+        net.set_generator(torch.Generator().set_state(state))
+        return net, state
+
+    def _continues(self, params, key):
+        """Whether ``fit`` continues this estimator's own interrupted fit."""
+        if not hasattr(self, "net_") or getattr(self, "_resume_key", None) is None:
+            return False
+        if key == self._resume_key:
+            return True
+        changed = sorted(name for name, h in _param_hashes(params).items()
+                         if self._resume_params.get(name) != h)
+        what = f"the parameters {changed} changed" if changed else "the data changed"
+        raise ValueError(
+            f"warm_start=True continues the estimator's interrupted fit, but {what} since "
+            "it started. Restore them, or fit with warm_start=False to start anew."
+        )
 
     def _validate_fit_data(self, X, y, sample_weight):
         """Checked inputs, class codes of ``y`` (sets ``classes_``), sample weights."""
@@ -500,7 +614,7 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             return [device.index if device.index is not None else torch.cuda.current_device()]
         return []
 
-    def _build_net(self, X, y, valid, strategy):
+    def _build_net(self, X, y, valid, strategy, key):
         """The skorch net of this fit, from the builders."""
         images = X.ndim == 4
         counts = self.class_counts_
@@ -514,14 +628,7 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                               criterion, self.loss)
         sampler = build_sampler(self.sampler, self.schedule, y, len(counts), defer_epoch,
                                 self.max_epochs)
-        callbacks = build_callbacks(
-            max_epochs=self.max_epochs, lr_schedule=self.lr_schedule,
-            warmup_frac=self.warmup_frac, lr_milestones=self.lr_milestones,
-            lr_decay=self.lr_decay,
-            drw_weight=class_weights(self.class_weight, True, counts, self.classes_, self.beta)
-            if self.schedule == "drw" else None,
-            defer_epoch=defer_epoch, sampler=sampler,
-            validation=self.validation_fraction is not None, user_callbacks=self.callbacks)
+        callbacks = self._callbacks(sampler)
         iterator = ({"iterator_train__sampler": sampler, "iterator_train__shuffle": False}
                     if sampler is not None else {"iterator_train__shuffle": True})
         if len(y) % self.batch_size == 1 and len(y) > 1:
@@ -552,8 +659,24 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             class_labels=self.classes_,
             class_counts=counts,
             strategy=strategy,
+            checkpoint_path=None if self.checkpoint_dir is None else os.path.join(
+                self.checkpoint_dir, f"checkpoint_{key[:16]}.pt"),
+            checkpoint_every=self.checkpoint_every,
+            checkpoint_key=key,
             **iterator,
         )
+
+    def _callbacks(self, sampler):
+        """The net's callbacks: the method's schedules, then the user's."""
+        counts = self.class_counts_
+        return build_callbacks(
+            max_epochs=self.max_epochs, lr_schedule=self.lr_schedule,
+            warmup_frac=self.warmup_frac, lr_milestones=self.lr_milestones,
+            lr_decay=self.lr_decay,
+            drw_weight=class_weights(self.class_weight, True, counts, self.classes_, self.beta)
+            if self.schedule == "drw" else None,
+            defer_epoch=epoch_at(self.defer_frac, self.max_epochs), sampler=sampler,
+            validation=self.validation_fraction is not None, user_callbacks=self.callbacks)
 
     def _loss_params(self):
         """Keyword arguments of the loss: flat parameters and ``loss_params``."""

@@ -9,13 +9,17 @@ changes the training step. Its public methods and attributes are what a
 strategy may use.
 """
 
+import copy
 import inspect
+import json
+import os
 from collections.abc import Mapping
 
 import numpy as np
 import torch
 from skorch import NeuralNetClassifier
 from skorch.dataset import Dataset, unpack_data
+from skorch.history import History
 from skorch.utils import to_tensor
 
 from ..data import ArrayBatches, as_batch_tensor
@@ -24,7 +28,7 @@ from ..data import ArrayBatches, as_batch_tensor
 class _ImbalancedNet(NeuralNetClassifier):
     def __init__(self, *args, augmenter=None, input_mean=None, input_std=None,
                  channels_last=False, class_labels=None, class_counts=None, strategy=None,
-                 **kwargs):
+                 checkpoint_path=None, checkpoint_every=1, checkpoint_key=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.augmenter = augmenter
         self.input_mean = input_mean
@@ -33,7 +37,12 @@ class _ImbalancedNet(NeuralNetClassifier):
         self.class_labels = class_labels
         self.class_counts = class_counts
         self.strategy = strategy
+        self.checkpoint_path = checkpoint_path
+        self.checkpoint_every = checkpoint_every
+        self.checkpoint_key = checkpoint_key
         self.generator = None
+        self.epochs_completed_ = 0
+        self.resume_point_ = None
         self._augmenter_takes_generator = None
 
     def initialize_module(self):
@@ -124,6 +133,87 @@ class _ImbalancedNet(NeuralNetClassifier):
                    for batch in iterator]
         return torch.cat(out).float().cpu()
 
+    # ------------------------------------------------------- stop and resume
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        """Train the epochs left: ``max_epochs`` minus those already completed."""
+        if epochs is None:
+            epochs = self.max_epochs - self.epochs_completed_
+        return super().fit_loop(X, y, epochs=epochs, **fit_params)
+
+    def notify(self, method_name, **cb_kwargs):
+        super().notify(method_name, **cb_kwargs)
+        if method_name == "on_train_begin" and self.resume_point_ is None:
+            self.resume_point_ = self.snapshot()
+        elif method_name == "on_epoch_end":
+            # after every callback's on_epoch_end: the epoch is complete
+            self.epochs_completed_ = len(self.history)
+            self.resume_point_ = self.snapshot()
+            done = self.epochs_completed_
+            if self.checkpoint_path is not None and (
+                    done % self.checkpoint_every == 0 or done == self.max_epochs):
+                self.save_checkpoint()
+
+    def snapshot(self):
+        """The training state at the end of the last completed epoch.
+
+        Module, optimizer and criterion states, the random generators, the
+        strategy's state and the number of completed epochs (the history up
+        to them is kept in place): all a fit needs to go on exactly.
+        """
+        state = {
+            "epochs_completed": self.epochs_completed_,
+            "module": _cloned(self.module_.state_dict()),
+            "optimizer": copy.deepcopy(self.optimizer_.state_dict()),
+            "criterion": _cloned(self.criterion_.state_dict()),
+            "generator": self.generator.get_state(),
+            "torch_rng": torch.get_rng_state(),
+            "strategy": {} if self.strategy is None else self.strategy.state_dict(),
+        }
+        if torch.device(self.device).type == "cuda":
+            state["cuda_rng"] = torch.cuda.get_rng_state(torch.device(self.device))
+        return state
+
+    def restore(self, state, history=None):
+        """Go back to a :meth:`snapshot` (and its history, when given as a list)."""
+        self.module_.load_state_dict(state["module"])
+        self.optimizer_.load_state_dict(state["optimizer"])
+        _load_buffers(self.criterion_, state["criterion"])
+        self.generator.set_state(state["generator"])
+        if self.strategy is not None:
+            self.strategy.load_state_dict(state["strategy"])
+        k = state["epochs_completed"]
+        if history is not None:
+            self.history_ = History(history)
+        del self.history[k:]
+        self.epochs_completed_ = k
+        self.resume_point_ = state
+
+    def save_checkpoint(self):
+        """Write the last completed epoch's state to ``checkpoint_path`` (atomically)."""
+        payload = {"key": self.checkpoint_key, "state": self.resume_point_,
+                   "history": json.dumps(self.history.to_list(), default=_json_default)}
+        os.makedirs(os.path.dirname(self.checkpoint_path) or ".", exist_ok=True)
+        tmp = f"{self.checkpoint_path}.tmp{os.getpid()}"
+        torch.save(payload, tmp)
+        os.replace(tmp, self.checkpoint_path)
+
+    def load_checkpoint(self):
+        """Restore the state of ``checkpoint_path`` (loaded with ``weights_only=True``).
+
+        Returns
+        -------
+        bool
+            Whether a checkpoint of this fit's key was there.
+        """
+        if self.checkpoint_path is None or not os.path.exists(self.checkpoint_path):
+            return False
+        payload = torch.load(self.checkpoint_path, weights_only=True)
+        if payload["key"] != self.checkpoint_key:
+            return False
+        self.restore(payload["state"], history=json.loads(payload["history"]))
+        return True
+
+    # ---------------------------------------------------------------- steps
     def get_loss(self, y_pred, y_true, X=None, training=False):
         y_true = to_tensor(y_true, device=y_pred.device)
         return self.criterion_(y_pred, y_true, batch_sample_weight(X, y_pred.device))
@@ -142,6 +232,35 @@ class _ImbalancedNet(NeuralNetClassifier):
             loss = self.get_loss(y_pred, yi, X=Xi, training=True)
         loss.backward()
         return {"loss": loss, "y_pred": y_pred}
+
+
+def _cloned(state):
+    return {k: v.detach().clone() if torch.is_tensor(v) else copy.deepcopy(v)
+            for k, v in state.items()}
+
+
+def _load_buffers(module, state):
+    """``load_state_dict`` that also fills buffers that are None (weights set later)."""
+    for name, value in state.items():
+        owner, _, attr = name.rpartition(".")
+        sub = module.get_submodule(owner) if owner else module
+        if attr in sub._buffers and sub._buffers[attr] is None:
+            sub._buffers[attr] = value.clone()
+    module.load_state_dict(state, strict=False)
+    present = set(module.state_dict())
+    for name in present - set(state):
+        owner, _, attr = name.rpartition(".")
+        sub = module.get_submodule(owner) if owner else module
+        if attr in sub._buffers:
+            sub._buffers[attr] = None  # e.g. class weights not yet switched on
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"history value {value!r} cannot be saved in a checkpoint")
 
 
 def _in_memory(X):

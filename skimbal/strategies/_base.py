@@ -133,6 +133,26 @@ class TrainingStrategy:
         """
         raise NotImplementedError(f"{type(self).__name__} does not implement training_step.")
 
+    def state_dict(self):
+        """Run-time state to checkpoint (tensors and plain values; none by default).
+
+        A strategy that learns during training (Meta-Weight-Net's weight net)
+        returns it here, so that an interrupted fit resumes exactly.
+
+        Returns
+        -------
+        state : dict
+        """
+        return {}
+
+    def load_state_dict(self, state):
+        """Restore what :meth:`state_dict` returned (nothing by default).
+
+        Parameters
+        ----------
+        state : dict
+        """
+
 
 _INTERFACE = ("prepare_data", "initialize", "active", "training_step")
 

@@ -16,6 +16,7 @@ through a copied model's update with ``create_graph=True``, without copying
 the model or taking second derivatives.
 """
 
+import copy
 import warnings
 
 import numpy as np
@@ -350,6 +351,17 @@ class MetaWeightNetReweighter(_ExampleReweighter):
         self.weight_net_ = WeightNet(self.hidden)
         self.optimizer_ = torch.optim.SGD(self.weight_net_.parameters(), lr=self.net_lr,
                                           momentum=0.9, nesterov=True, weight_decay=5e-4)
+
+    def state_dict(self):
+        """The weight net and its optimizer."""
+        return {"weight_net": {k: v.detach().clone()
+                               for k, v in self.weight_net_.state_dict().items()},
+                "optimizer": copy.deepcopy(self.optimizer_.state_dict())}
+
+    def load_state_dict(self, state):
+        """Restore the weight net and its optimizer."""
+        self.weight_net_.load_state_dict(state["weight_net"])
+        self.optimizer_.load_state_dict(state["optimizer"])
 
     def _normalised(self, losses, sample_weight):
         w = self._scaled(self.weight_net_(losses.detach().view(-1, 1)), sample_weight)

@@ -126,7 +126,7 @@ def test_drw_switches_on_effective_number_weights(tabular):
     np.testing.assert_allclose(
         clf.net_.criterion_.weight.numpy(), effective_number_weights(np.bincount(y)), rtol=1e-6
     )
-    lrs = clf.net_.history[:, "event_lr"]
+    lrs = clf.net_.history[:, "lr"]
     assert len(lrs) == 6 and lrs[-1] < lrs[2]  # step decay at 80% and 90%
     plain = ImbalancedNetClassifier(loss="ce", **FAST).fit(X, y)
     assert plain.net_.criterion_.weight is None
