@@ -16,6 +16,7 @@ from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from ..exceptions import DivergenceError
 from ..neural_network import ImbalancedNetClassifier
 from ..utils import as_python, encode_labels
 
@@ -238,14 +239,21 @@ def _estimator_logits(estimator, X):
     """
     inner = _unwrap(estimator)
     if isinstance(inner, ImbalancedNetClassifier):
-        return inner.forward(X, "logits").astype(np.float64)
-    if hasattr(estimator, "decision_function"):
-        scores = np.asarray(estimator.decision_function(X), dtype=np.float64)
-        if scores.ndim == 1:
-            scores = np.column_stack([-scores / 2, scores / 2])
-        return scores
-    proba = np.asarray(estimator.predict_proba(X), dtype=np.float64)
-    return np.log(np.clip(proba, np.finfo(np.float64).tiny, None))
+        logits = inner.forward(X, "logits").astype(np.float64)  # raises on NaN
+    elif hasattr(estimator, "decision_function"):
+        logits = np.asarray(estimator.decision_function(X), dtype=np.float64)
+        if logits.ndim == 1:
+            logits = np.column_stack([-logits / 2, logits / 2])
+    else:
+        proba = np.asarray(estimator.predict_proba(X), dtype=np.float64)
+        logits = np.log(np.clip(proba, np.finfo(np.float64).tiny, None))
+    bad = ~np.isfinite(logits).all(axis=1)
+    if bad.any():
+        raise DivergenceError(
+            f"The wrapped estimator's scores are NaN or infinite for {int(bad.sum())} of "
+            f"{len(logits)} examples; a calibrator cannot adjust them."
+        )
+    return logits
 
 
 def _class_codes(y, classes, from_estimator):

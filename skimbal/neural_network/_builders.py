@@ -15,7 +15,13 @@ from skorch.callbacks import EpochScoring
 from torch import nn
 
 from .._augment import BatchAugmenter
-from ..callbacks import DeferredReweighting, EpochLR, SamplerEpoch, WarmupMultiStep
+from ..callbacks import (
+    DeferredReweighting,
+    EpochLR,
+    SamplerEpoch,
+    ScheduledEarlyStopping,
+    WarmupMultiStep,
+)
 from ..losses import ImbalancedLoss, TorchCriterion, get_loss
 from ..modules import get_module
 from ..sampling import ImbalancedSampler, compute_class_weight
@@ -245,9 +251,38 @@ def _with_head(net, criterion, loss):
 
 
 # ------------------------------------------------------------- callbacks
+def last_switch_epoch(params):
+    """The (0-based) epoch of the training schedule's last switch.
+
+    The warm-up's end, the learning-rate milestones, the deferral of
+    ``schedule``, the end of feature weakening and the start of meta
+    re-weighting: early stopping waits for all of them.
+    """
+    max_epochs = params["max_epochs"]
+    epochs = [0]
+    if params["lr_schedule"] == "warmup_step":
+        epochs.append(epoch_at(params["warmup_frac"], max_epochs))
+        epochs += [epoch_at(m, max_epochs) for m in params["lr_milestones"]]
+    if params["schedule"] is not None:
+        epochs.append(epoch_at(params["defer_frac"], max_epochs))
+    if params["mfw"] and params["mfw_stop_frac"] is not None:
+        epochs.append(epoch_at(params["mfw_stop_frac"], max_epochs))
+    if params["reweight"] is not None:
+        start = params["meta_start_frac"]
+        if start == "auto":
+            start = params["defer_frac"] if REWEIGHTERS[params["reweight"]][1] == "defer" \
+                else 0.0
+        epochs.append(epoch_at(start, max_epochs))
+    return min(max(epochs), max_epochs - 1)
+
+
 def build_callbacks(*, max_epochs, lr_schedule, warmup_frac, lr_milestones, lr_decay,
-                    drw_weight, defer_epoch, sampler, validation, user_callbacks):
-    """The net's callbacks: LR recipe, deferred weights, sampler epochs, scores."""
+                    drw_weight, defer_epoch, sampler, validation, early_stopping,
+                    user_callbacks):
+    """The net's callbacks: LR recipe, deferred weights, sampler epochs, scores.
+
+    ``early_stopping`` is None or ``(first_epoch, patience)``.
+    """
     callbacks = []
     if lr_schedule == "warmup_step":
         callbacks.append(("lr_schedule", EpochLR(WarmupMultiStep(
@@ -259,6 +294,9 @@ def build_callbacks(*, max_epochs, lr_schedule, warmup_frac, lr_milestones, lr_d
     if validation:
         callbacks.append(("valid_bacc", EpochScoring(
             "balanced_accuracy", lower_is_better=False, name="valid_bacc")))
+    if early_stopping is not None:
+        first, patience = early_stopping
+        callbacks.append(("early_stopping", ScheduledEarlyStopping(first, patience)))
     return callbacks + list(user_callbacks or [])
 
 

@@ -24,7 +24,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from skorch.helper import predefined_split
 
-from ..exceptions import FitInterruptedWarning
+from ..exceptions import DivergenceError, FitInterruptedWarning
 from ..losses import loss_names_constraint
 from ..modules import module_names_constraint
 from ..sampling import sampling_names_constraint
@@ -40,6 +40,7 @@ from ._builders import (
     build_strategy,
     class_weights,
     epoch_at,
+    last_switch_epoch,
     loss_params,
 )
 from ._data import channel_stats, split_validation
@@ -70,6 +71,26 @@ def _default_generator_state(state, devices):
             torch.set_rng_state(saved)
             for d, s in zip(devices, cuda):
                 torch.cuda.set_rng_state(s, d)
+
+
+def _check_output_width(net, X, n_classes):
+    """The module must return one logit per class (probed on two examples)."""
+    module = net.module_
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.no_grad():
+            out = module(net.prepare_input(X, training=False))
+    finally:
+        module.train(was_training)
+    if not torch.is_tensor(out) or out.ndim != 2 or out.shape[1] != n_classes:
+        shape = tuple(out.shape) if torch.is_tensor(out) else type(out).__name__
+        raise ValueError(
+            f"The module returns outputs of shape {shape} for {len(X)} examples, but y "
+            f"has {n_classes} classes: it must return one logit per class, shape "
+            f"(n, {n_classes}). Give its last layer {n_classes} outputs (built-in and "
+            "registered modules get n_classes from the estimator)."
+        )
 
 
 def _param_hashes(params):
@@ -255,6 +276,17 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         network in a ``Pipeline``, or the penultimate features
         (``module.features(x)``), so that a classifier re-trained on them
         (cRT, NCM, logistic regression) can.
+    early_stopping : bool, default=False
+        Stop when the balanced accuracy on the validation split
+        (``validation_fraction``, required) has not improved for
+        ``n_iter_no_change`` epochs, counting only from the last switch of
+        the training schedule (the last learning-rate milestone, the
+        deferral of ``schedule``, the end of feature weakening, the start of
+        meta re-weighting), so no stage of the method is skipped; the network
+        then goes back to its best epoch since that switch. See
+        :class:`~skimbal.callbacks.ScheduledEarlyStopping`.
+    n_iter_no_change : int, default=10
+        Patience of ``early_stopping``, in epochs.
     warm_start : bool, default=False
         Continue an interrupted fit (see ``n_iter_``) instead of starting
         anew: from the last completed epoch to ``max_epochs``, with the
@@ -303,10 +335,10 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
     strategy_ : TrainingStrategy or None
         The trained copy of the fit's training strategy (``net_.strategy``).
     n_iter_ : int
-        Completed epochs: ``max_epochs``, or fewer when the fit was
-        interrupted (the network is then the one of the last completed
-        epoch, and a :class:`~skimbal.exceptions.FitInterruptedWarning` says
-        so).
+        Completed epochs: ``max_epochs``, fewer after ``early_stopping``, or
+        fewer when the fit was interrupted (the network is then the one of
+        the last completed epoch, and a
+        :class:`~skimbal.exceptions.FitInterruptedWarning` says so).
 
     Notes
     -----
@@ -376,6 +408,8 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
         "device": [str],
         "verbose": ["verbose"],
+        "early_stopping": ["boolean"],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "warm_start": ["boolean"],
         "checkpoint_dir": [str, os.PathLike, None],
         "checkpoint_every": [Interval(Integral, 1, None, closed="left")],
@@ -431,6 +465,8 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         validation_fraction=None,
         device="cpu",
         verbose=0,
+        early_stopping=False,
+        n_iter_no_change=10,
         warm_start=False,
         checkpoint_dir=None,
         checkpoint_every=1,
@@ -482,6 +518,8 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.device = device
         self.verbose = verbose
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
         self.warm_start = warm_start
         self.checkpoint_dir = checkpoint_dir
         self.checkpoint_every = checkpoint_every
@@ -525,7 +563,7 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
 
         key = _fit_key(params, X_tr, y_tr, w_tr)
         if self.warm_start and self._continues(params, key):
-            if self.net_.epochs_completed_ >= self.max_epochs:
+            if self.net_.epochs_completed_ >= self.max_epochs or self.net_.stopped_early_:
                 warnings.warn(
                     f"warm_start=True: the fit is complete ({self.n_iter_} of max_epochs="
                     f"{self.max_epochs} epochs); there is nothing to continue.",
@@ -549,7 +587,7 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         with _default_generator_state(rng, self._rng_devices()):
             net.partial_fit(X_tr if w_tr is None else {"X": X_tr, "sample_weight": w_tr}, y_tr)
         self.n_iter_ = net.epochs_completed_
-        if self.n_iter_ < self.max_epochs:
+        if self.n_iter_ < self.max_epochs and not net.stopped_early_:
             net.restore(net.resume_point_)
             warnings.warn(
                 f"The fit was interrupted after {self.n_iter_} of max_epochs="
@@ -571,6 +609,7 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             torch.manual_seed(seed)
             net = self._build_net(X, y, valid, strategy, key)
             net.initialize()
+            _check_output_width(net, X[:2], len(self.classes_))
             state = torch.get_rng_state()
         net.set_generator(torch.Generator().set_state(state))
         return net, state
@@ -637,6 +676,7 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             iterator["iterator_train__drop_last"] = True
         mean, std = channel_stats(X) if images else (None, None)
         return _ImbalancedNet(
+            pixel_scale=255.0 if X.dtype == np.uint8 else None,
             module=module,
             criterion=criterion,
             optimizer=torch.optim.SGD,
@@ -676,7 +716,10 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             drw_weight=class_weights(self.class_weight, True, counts, self.classes_, self.beta)
             if self.schedule == "drw" else None,
             defer_epoch=epoch_at(self.defer_frac, self.max_epochs), sampler=sampler,
-            validation=self.validation_fraction is not None, user_callbacks=self.callbacks)
+            validation=self.validation_fraction is not None,
+            early_stopping=(last_switch_epoch(self.get_params(deep=False)),
+                            self.n_iter_no_change) if self.early_stopping else None,
+            user_callbacks=self.callbacks)
 
     def _loss_params(self):
         """Keyword arguments of the loss: flat parameters and ``loss_params``."""
@@ -718,11 +761,20 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         X, _ = check_inputs(self, X, reset=False)
         if output == "features":
-            return self.net_.features(X).numpy()
-        if output != "logits":
+            out = self.net_.features(X).numpy()
+        elif output == "logits":
+            with torch.no_grad():
+                out = self.net_.forward(X, training=False).float().numpy()
+        else:
             raise ValueError(f"output must be 'logits' or 'features'; got {output!r}.")
-        with torch.no_grad():
-            return self.net_.forward(X, training=False).float().numpy()
+        bad = ~np.isfinite(out).all(axis=1)
+        if bad.any():
+            raise DivergenceError(
+                f"The network's {output} are NaN or infinite for {int(bad.sum())} of "
+                f"{len(out)} examples: the network diverged in training, or these "
+                "inputs lie far outside the training data's range."
+            )
+        return out
 
     def transform(self, X):
         """Logits or penultimate features, as ``transform_to`` says.

@@ -23,13 +23,15 @@ from skorch.history import History
 from skorch.utils import to_tensor
 
 from ..data import ArrayBatches, as_batch_tensor
+from ..exceptions import DivergenceError
 
 
 class _ImbalancedNet(NeuralNetClassifier):
-    def __init__(self, *args, augmenter=None, input_mean=None, input_std=None,
+    def __init__(self, *args, pixel_scale=None, augmenter=None, input_mean=None, input_std=None,
                  channels_last=False, class_labels=None, class_counts=None, strategy=None,
                  checkpoint_path=None, checkpoint_every=1, checkpoint_key=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.pixel_scale = pixel_scale
         self.augmenter = augmenter
         self.input_mean = input_mean
         self.input_std = input_std
@@ -43,6 +45,7 @@ class _ImbalancedNet(NeuralNetClassifier):
         self.generator = None
         self.epochs_completed_ = 0
         self.resume_point_ = None
+        self.stopped_early_ = False
         self._augmenter_takes_generator = None
 
     def initialize_module(self):
@@ -86,14 +89,18 @@ class _ImbalancedNet(NeuralNetClassifier):
     def prepare_input(self, X, training):
         """A batch of raw inputs (as ``fit`` got them) to the tensor the module takes.
 
-        ``uint8`` is scaled to [0, 1]; images are augmented when ``training``,
-        standardised with the training statistics and put in channels_last
-        memory format.
+        Pixels are scaled as the training images were (by ``1/pixel_scale``,
+        255 for ``uint8`` training images, whatever the dtype now); images are
+        augmented when ``training``, standardised with the training
+        statistics and put in channels_last memory format.
         """
         if isinstance(X, Mapping):
             X = X["X"]
         x = to_tensor(X, device=self.device)
-        x = x.float().div_(255) if x.dtype == torch.uint8 else x.float()
+        if x.dtype == torch.uint8:
+            x = x.float() if self.pixel_scale is None else x.float().div_(self.pixel_scale)
+        else:
+            x = x.float() if self.pixel_scale is None else x.float() / self.pixel_scale
         if x.ndim == 4:
             if training and self.augmenter is not None:
                 x = self._augment(x)
@@ -141,6 +148,8 @@ class _ImbalancedNet(NeuralNetClassifier):
         return super().fit_loop(X, y, epochs=epochs, **fit_params)
 
     def notify(self, method_name, **cb_kwargs):
+        if method_name == "on_batch_end" and cb_kwargs.get("training"):
+            self._check_finite_loss(cb_kwargs["batch"])
         super().notify(method_name, **cb_kwargs)
         if method_name == "on_train_begin" and self.resume_point_ is None:
             self.resume_point_ = self.snapshot()
@@ -152,6 +161,28 @@ class _ImbalancedNet(NeuralNetClassifier):
             if self.checkpoint_path is not None and (
                     done % self.checkpoint_every == 0 or done == self.max_epochs):
                 self.save_checkpoint()
+            if self.stopped_early_:
+                raise KeyboardInterrupt  # how skorch's loop is left; not an interruption
+
+    def request_stop(self):
+        """Stop training after this epoch (early stopping); the fit is then complete."""
+        self.stopped_early_ = True
+
+    def _check_finite_loss(self, batch):
+        """Stop with a clear error when the training loss is NaN or infinite."""
+        loss = self.history[-1, "batches", -1, "train_loss"]  # a float skorch has read
+        if np.isfinite(loss):
+            return
+        X = batch[0]["X"] if isinstance(batch[0], Mapping) else batch[0]
+        scale = float(torch.as_tensor(X).abs().float().max())
+        lr = self.optimizer_.param_groups[0]["lr"]
+        raise DivergenceError(
+            f"The training loss became {loss} in epoch {len(self.history)} (batch "
+            f"{len(self.history[-1]['batches'])}): training diverged. Likely causes: a "
+            f"learning rate too high for this network (the rate was {lr:g}), or inputs "
+            f"of a large scale (the largest |x| of the batch is {scale:.3g}: standardise "
+            "tabular inputs, e.g. with a StandardScaler in a Pipeline)."
+        )
 
     def snapshot(self):
         """The training state at the end of the last completed epoch.

@@ -1,9 +1,14 @@
 """Which combinations of options ``fit`` refuses: every rule in one place.
 
 Each rule raises a ``ValueError`` that names the parameters in conflict and
-what to do instead. :func:`check_options` runs them all before any data is
-split or any network is built.
+what to do instead (or warns, for a combination that is legal but rarely
+meant). :func:`check_options` runs them all before any data is split or any
+network is built.
 """
+
+import warnings
+
+from skorch.callbacks import Callback
 
 from ..sampling import is_scheduled_sampling
 from ._builders import epoch_at, is_plain_criterion
@@ -119,7 +124,72 @@ def _plain_criterion(p, *, has_sample_weight, **_):
         )
 
 
+def _callbacks(p, **_):
+    for i, item in enumerate(p["callbacks"] or []):
+        callback = item
+        if isinstance(item, tuple):
+            if len(item) != 2 or not isinstance(item[0], str):
+                raise ValueError(
+                    f"callbacks[{i}]={item!r}: a tuple must be (name, callback) with a "
+                    "string name."
+                )
+            callback = item[1]
+        is_callback = isinstance(callback, Callback) or (
+            isinstance(callback, type) and issubclass(callback, Callback))
+        if not is_callback:
+            raise ValueError(
+                f"callbacks[{i}]={item!r} is not a skorch callback: pass instances (or "
+                "classes) of skorch.callbacks.Callback, or (name, callback) tuples."
+            )
+        if type(callback).__name__ == "EarlyStopping" or getattr(
+                callback, "__name__", None) == "EarlyStopping":
+            raise ValueError(
+                f"callbacks[{i}] is skorch's EarlyStopping, which would stop at a fixed "
+                "patience and skip the learning-rate milestones and deferred switches "
+                "placed at fractions of max_epochs (and needs a validation split). Use "
+                "early_stopping=True, which stops only after the last scheduled switch."
+            )
+
+
+def _milestones(p, **_):
+    milestones = list(p["lr_milestones"])
+    if any(not 0 < m < 1 for m in milestones) or milestones != sorted(set(milestones)):
+        raise ValueError(
+            f"lr_milestones={p['lr_milestones']!r} must be increasing fractions of "
+            "training, each strictly between 0 and 1 (e.g. (0.8, 0.9))."
+        )
+
+
+def _double_correction(p, **_):
+    """Class weights and a class-balancing sampler both active: warn."""
+    weights = p["class_weight"] is not None or p["schedule"] == "drw"
+    sampler = p["sampler"]
+    balancing = (sampler is not None and sampler != "instance") or p["schedule"] == "drs"
+    if weights and balancing and p["reweight"] is None:
+        what = f"class_weight={p['class_weight']!r}" if p["class_weight"] is not None \
+            else "schedule='drw' (effective-number weights)"
+        how = f"sampler={sampler!r}" if sampler is not None else "schedule='drs'"
+        warnings.warn(
+            f"{what} and {how} both correct the class imbalance: the sampler already "
+            "balances the batches, so the weights correct it a second time. Use one of "
+            "them (or defer one with schedule='drw' or 'drs').",
+            UserWarning, stacklevel=4,
+        )
+
+
+def _early_stopping(p, **_):
+    if p["early_stopping"] and p["validation_fraction"] is None:
+        raise ValueError(
+            "early_stopping=True monitors the balanced accuracy of a validation split: "
+            "set validation_fraction (e.g. 0.1)."
+        )
+
+
 _RULES = (
+    _early_stopping,
+    _callbacks,
+    _milestones,
+    _double_correction,
     _sampler_schedule,
     _augment_needs_images,
     _one_strategy,

@@ -75,6 +75,11 @@ def compute_class_weight(class_weight, class_counts, *, classes=None, beta=0.999
             weights[classes.index(label)] = float(value)
         if np.any(weights < 0) or not np.all(np.isfinite(weights)):
             raise ValueError(f"class_weight values must be finite and >= 0: {weights}")
+        if not np.any(weights[counts > 0] > 0):
+            raise ValueError(
+                f"class_weight={class_weight!r} gives every class weight 0: the loss "
+                "would be 0 and nothing would be trained."
+            )
         return weights
     if class_weight == "balanced":
         counts = check_class_counts(counts, what="class_weight='balanced'", classes=classes)

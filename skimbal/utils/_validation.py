@@ -61,7 +61,12 @@ def check_inputs(estimator, X, y=None, *, reset=True):
     ``(n, H, W)`` or ``(n, C, H, W)``; they are returned as ``(n, C, H, W)``,
     keeping ``uint8`` (scaled to [0, 1] later, batch by batch) and casting
     everything else to ``float32``. For images ``estimator.input_shape_`` holds
-    ``(C, H, W)`` and ``n_features_in_`` its product.
+    ``(C, H, W)``, ``n_features_in_`` its product, ``input_dtype_`` and
+    ``input_max_`` the training images' dtype and largest value; at predict
+    time images of another dtype are read on the training scale, and refused
+    when their values show another scale. A 4-D ``X`` whose last axis has at
+    most 4 entries while its second has more looks channels-last and is
+    refused.
 
     Parameters
     ----------
@@ -115,6 +120,30 @@ def _writable(X):
     return X if X.flags.writeable else np.array(X)
 
 
+def _check_pixel_scale(estimator, X):
+    """Refuse images whose scale cannot be the training images' one.
+
+    Images are scaled as the training images were: by 1/255 when those were
+    ``uint8``, not at all when they were float. Another dtype at predict time
+    is read on the training scale, unless its values show another scale.
+    """
+    trained = getattr(estimator, "input_dtype_", None)
+    if trained is None or X.dtype.name == trained or X.size == 0:
+        return
+    top = float(X.max())
+    if trained == "uint8" and 0 < top <= 1:
+        raise ValueError(
+            "The network was trained on uint8 images (0 to 255), which it scales by "
+            f"1/255; these {X.dtype.name} images lie in [0, 1], as if already scaled. "
+            "Pass them on the 0-255 scale (e.g. as uint8)."
+        )
+    if trained != "uint8" and X.dtype == np.uint8 and estimator.input_max_ <= 1 < top:
+        raise ValueError(
+            "The network was trained on float images in [0, 1]; these are uint8 images "
+            "(0 to 255). Pass X.astype(np.float32) / 255."
+        )
+
+
 def _shape_message(expected, got):
     return (
         f"X has samples of shape {tuple(got)}, but the estimator was fitted on "
@@ -130,6 +159,13 @@ def _check_images(estimator, X, y, *, reset):
     )
     if X.ndim == 3:
         X = X[:, None]
+    elif X.shape[3] <= 4 < X.shape[1]:
+        raise ValueError(
+            f"X of shape {X.shape} looks channels-last, (n, H, W, C): images are read "
+            "as (n, C, H, W), and a 4-D X whose last axis has at most 4 entries while "
+            "its second has more is refused rather than guessed. Pass "
+            "X.transpose(0, 3, 1, 2)."
+        )
     if y is not None:
         y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
         if y.ndim != 1:
@@ -139,9 +175,12 @@ def _check_images(estimator, X, y, *, reset):
     if reset:
         estimator.input_shape_ = shape
         estimator.n_features_in_ = int(np.prod(shape))
+        estimator.input_dtype_ = X.dtype.name
+        estimator.input_max_ = float(X.max()) if X.size else 0.0
         if hasattr(estimator, "feature_names_in_"):
             del estimator.feature_names_in_
     else:
+        _check_pixel_scale(estimator, X)
         expected = getattr(estimator, "input_shape_", None)
         if expected is None:
             raise ValueError(

@@ -84,7 +84,10 @@ def test_images_3d_and_4d_uint8_and_float(images):
     clf = ImbalancedNetClassifier(module="resnet8", **{**FAST, "max_epochs": 15}).fit(X, y)
     assert clf.input_shape_ == (1, 12, 12) and clf.n_features_in_ == 144
     np.testing.assert_array_equal(clf.predict(X), clf.predict(X[:, None]))
-    assert clf.predict((X / 255.0).astype(np.float32)).shape == (len(y),)
+    # the same pixels as float32 are read on the training scale: same predictions
+    np.testing.assert_array_equal(clf.predict(X.astype(np.float32)), clf.predict(X))
+    with pytest.raises(ValueError, match="lie in \\[0, 1\\], as if already scaled"):
+        clf.predict((X / 255.0).astype(np.float32))
     # the learned rule works: much better than the majority class (63%)
     assert np.mean(clf.predict(X) == y) > 0.9
 
