@@ -55,6 +55,14 @@ def long_tailed_counts(n_classes, imbalance_ratio, profile="exponential", n_max=
     return [int(n_max)] * n_head + [int(n_max * factor)] * (n_classes - n_head)
 
 
+def _largest_ratio(n_classes, profile, n_max):
+    """The largest imbalance ratio whose rarest class keeps one example."""
+    ratio = float(n_max)
+    while long_tailed_counts(n_classes, ratio, profile, n_max)[-1] < 1:
+        ratio = np.nextafter(ratio, 0.0)
+    return ratio
+
+
 @validate_params(
     {
         "X": ["array-like"],
@@ -92,8 +100,11 @@ def make_long_tailed(
     profile : {"exponential", "step"}, default="exponential"
         Shape of the class distribution.
     n_max : float, default=None
-        Size of the largest class; ``None`` uses ``n_samples / n_classes``,
-        the reference's ``img_max``.
+        Size of the largest class. ``None`` uses ``n_samples / n_classes``
+        (the reference's ``img_max``, CIFAR's 5,000) when every class has at
+        least that many examples, as in a balanced base; otherwise the size
+        of the smallest class, the largest ``n_max`` that every class can
+        supply.
     random_state : int, RandomState instance or None, default=0
         Seed of the per-class shuffles.
     return_indices : bool, default=False
@@ -111,7 +122,9 @@ def make_long_tailed(
     Raises
     ------
     ValueError
-        If a class has fewer examples than its target count.
+        If a class has fewer examples than its target count, or if the ratio
+        would leave a class with no example (the message names the classes
+        and the largest ratio that keeps them all).
 
     Notes
     -----
@@ -126,9 +139,20 @@ def make_long_tailed(
     classes = np.unique(y)
     if len(classes) < 2:
         raise ValueError(f"y needs at least 2 classes, got {classes.tolist()}.")
+    sizes = np.array([np.sum(y == c) for c in classes])
     if n_max is None:
         n_max = len(y) / len(classes)
+        if sizes.min() < int(n_max):
+            n_max = int(sizes.min())
     counts = long_tailed_counts(len(classes), imbalance_ratio, profile, n_max)
+    empty = [as_python(c) for c, n in zip(classes, counts) if n < 1]
+    if empty:
+        raise ValueError(
+            f"imbalance_ratio={imbalance_ratio} with n_max={n_max:g} leaves the classes "
+            f"{empty} with no example (a class keeps int(n_max / ratio ** (c / (C - 1))) "
+            f"examples). The largest ratio that keeps every class is "
+            f"{_largest_ratio(len(classes), profile, n_max):g}; or raise n_max."
+        )
     rng = check_random_state(random_state)
     selected = []
     for label, count in zip(classes, counts):

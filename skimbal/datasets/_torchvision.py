@@ -1,5 +1,6 @@
 """Long-tailed MNIST, Fashion-MNIST and CIFAR-10/100 through torchvision."""
 
+import hashlib
 import os
 
 import numpy as np
@@ -34,6 +35,61 @@ _DOC_PARAMS = """
 """
 
 
+# md5 of the files torchvision extracts from MNIST's and Fashion-MNIST's
+# archives (torchvision checks only the archives)
+_EXTRACTED_MD5 = {
+    "FashionMNIST": {
+        "t10k-images-idx3-ubyte": "8181f5470baa50b63fa0f6fddb340f0a",
+        "t10k-labels-idx1-ubyte": "15d484375f8d13e6eb1aabb0c3f46965",
+        "train-images-idx3-ubyte": "f4a8712d7a061bf5bd6d2ca38dc4d50a",
+        "train-labels-idx1-ubyte": "9018921c3c673c538a1fc5bad174d6f9",
+    },
+    "MNIST": {
+        "t10k-images-idx3-ubyte": "2646ac647ad5339dbf082846283269ea",
+        "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637",
+        "train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",
+        "train-labels-idx1-ubyte": "a25bea736e30d166cdddb491f175f624",
+    },
+}
+
+
+def _md5(path):
+    digest = hashlib.md5()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _expected_files(dataset_cls, root):
+    """(path, md5) of every file of the dataset that torchvision or skimbal checks."""
+    name = dataset_cls.__name__
+    if hasattr(dataset_cls, "resources"):
+        raw = os.path.join(root, name, "raw")
+        for url, md5 in dataset_cls.resources:
+            yield os.path.join(raw, os.path.basename(url)), md5
+        for filename, md5 in _EXTRACTED_MD5.get(name, {}).items():
+            yield os.path.join(raw, filename), md5
+    if hasattr(dataset_cls, "train_list"):
+        folder = os.path.join(root, dataset_cls.base_folder)
+        for filename, md5 in dataset_cls.train_list + dataset_cls.test_list:
+            yield os.path.join(folder, filename), md5
+        meta = dataset_cls.meta
+        yield os.path.join(folder, meta["filename"]), meta["md5"]
+        yield os.path.join(root, dataset_cls.filename), dataset_cls.tgz_md5
+
+
+def _verify(dataset_cls, root):
+    """Check every file present against its md5; a clear error names a bad one."""
+    for path, md5 in _expected_files(dataset_cls, root):
+        if os.path.exists(path) and _md5(path) != md5:
+            raise OSError(
+                f"{path} fails its checksum (md5 {_md5(path)}, expected {md5}): the "
+                "file is truncated or corrupt. Delete it, then copy the original or "
+                "pass download=True."
+            )
+
+
 def _open(dataset_cls, root, train, download):
     """Open a torchvision dataset, extracting verified archives offline."""
     resources = getattr(dataset_cls, "resources", None)
@@ -43,18 +99,21 @@ def _open(dataset_cls, root, train, download):
         # torchvision's download() only extracts archives whose md5 matches
         download = all(os.path.exists(a) for a in archives)
     try:
-        return dataset_cls(root=root, train=train, download=download)
+        dataset = dataset_cls(root=root, train=train, download=download)
     except RuntimeError as exc:
         raise FileNotFoundError(
             f"{dataset_cls.__name__} not found in data_home={root!r} ({exc}). Put "
             "torchvision's files there or pass download=True."
         ) from exc
+    return dataset
 
 
 def _load(dataset_cls, imbalance_ratio, profile, n_max, random_state, data_home, download):
     root = get_data_home(data_home)
+    _verify(dataset_cls, root)
     train = _open(dataset_cls, root, True, download)
     test = _open(dataset_cls, root, False, download)
+    _verify(dataset_cls, root)  # what torchvision extracted or downloaded
     X_train, y_train = _as_arrays(train)
     X_test, y_test = _as_arrays(test)
     X_train, y_train = make_long_tailed(

@@ -74,3 +74,30 @@ def test_digits_lt_fixed_balanced_test_and_seeded_train():
     # no test image is in the training set
     train_rows = {row.tobytes() for row in X}
     assert sum(row.tobytes() in train_rows for row in X_test) < 5  # digits has a few duplicates
+
+
+def test_a_ratio_that_would_empty_classes_is_refused_with_the_largest_safe_one():
+    from skimbal.datasets import load_digits_lt
+
+    with pytest.raises(ValueError, match=r"imbalance_ratio=1000 with n_max=120 leaves the "
+                                         r"classes \[7, 8, 9\] with no example.*largest "
+                                         r"ratio that keeps every class is 120"):
+        load_digits_lt(imbalance_ratio=1000)
+    X, y, _, _ = load_digits_lt(imbalance_ratio=120)
+    assert np.bincount(y).min() == 1 and len(np.unique(y)) == 10
+
+
+@pytest.mark.parametrize("ratio", [1, 10, 100])
+def test_default_n_max_works_on_an_unbalanced_base(ratio):
+    from sklearn.datasets import load_digits
+
+    from skimbal.datasets import make_long_tailed
+
+    X, y = load_digits(return_X_y=True)  # 174 to 183 images a class; 179.7 on average
+    X_lt, y_lt = make_long_tailed(X, y, ratio)
+    counts = np.bincount(y_lt)
+    assert counts[0] == np.bincount(y).min() == 174  # the smallest class's size
+    assert counts[-1] == int(174 / ratio)
+    # a balanced base keeps the LDAM protocol's n_samples / n_classes
+    Xb, yb = np.zeros((300, 2)), np.repeat([0, 1, 2], 100)
+    assert np.bincount(make_long_tailed(Xb, yb, 10)[1]).tolist() == [100, 31, 10]

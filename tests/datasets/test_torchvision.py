@@ -104,3 +104,43 @@ def test_cifar_download_flag_reaches_torchvision(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError, match="CIFAR10 not found"):
         load_cifar10_lt(data_home=tmp_path, download=True)
     assert seen["download"] is True
+
+
+def _corrupt(path, how):
+    data = bytearray(open(path, "rb").read())
+    if how == "truncate":
+        data = data[: len(data) // 2]
+    else:
+        data[len(data) // 2] ^= 0xFF
+    open(path, "wb").write(bytes(data))
+
+
+@pytest.mark.parametrize("how", ["truncate", "flip"])
+def test_corrupt_archive_fails_its_checksum_by_name(fashion_mnist_home, tmp_path, how):
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(os.path.join(fashion_mnist_home, "FashionMNIST"), home / "FashionMNIST",
+                    ignore=shutil.ignore_patterns("*-ubyte"))  # the archives only
+    archive = home / "FashionMNIST" / "raw" / "train-labels-idx1-ubyte.gz"
+    _corrupt(archive, how)
+    with pytest.raises(OSError, match=r"train-labels-idx1-ubyte.gz fails its checksum"):
+        load_fashion_mnist_lt(data_home=home)
+
+
+def test_flipped_byte_in_an_extracted_file_is_caught(fashion_mnist_home, tmp_path):
+    import shutil
+
+    load_fashion_mnist_lt(n_max=500, data_home=fashion_mnist_home)  # extracts the archives
+    home = tmp_path / "home"
+    shutil.copytree(os.path.join(fashion_mnist_home, "FashionMNIST"), home / "FashionMNIST")
+    _corrupt(home / "FashionMNIST" / "raw" / "t10k-images-idx3-ubyte", "flip")
+    with pytest.raises(OSError, match=r"t10k-images-idx3-ubyte fails its checksum"):
+        load_fashion_mnist_lt(n_max=500, data_home=home)
+
+
+def test_corrupt_cifar_batch_is_named(tmp_path, monkeypatch):
+    _fake_cifar(tmp_path, monkeypatch, CIFAR10, 10, per_class_train=50, per_class_test=4)
+    _corrupt(tmp_path / CIFAR10.base_folder / "data_batch_3", "flip")
+    with pytest.raises(OSError, match="data_batch_3 fails its checksum"):
+        load_cifar10_lt(10, n_max=40, data_home=tmp_path)
