@@ -33,7 +33,7 @@ def test_stops_on_a_plateau_and_keeps_the_best_epoch(tabular):
     assert clf.n_iter_ == stop.best_epoch_ + 3  # three epochs without improvement
     assert max(scores) == stop.best_score_ == scores[stop.best_epoch_ - 1]
     # the network is the best epoch's, not the last one's
-    best = {k: v for k, v in stop.best_state_.items()}
+    best = stop.best_state_
     for name, value in clf.module_.state_dict().items():
         np.testing.assert_array_equal(value.numpy(), best[name].numpy())
     with pytest.warns(UserWarning, match="the fit is complete"):
