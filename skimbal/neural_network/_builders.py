@@ -250,6 +250,21 @@ def _with_head(net, criterion, loss):
     return net
 
 
+# ------------------------------------------------------------- optimizer
+def build_optimizer(optimizer, optimizer_params, *, lr, momentum, weight_decay, nesterov):
+    """The skorch arguments of the optimizer: its class, ``lr`` and ``optimizer__*``."""
+    params = dict(optimizer_params or {})
+    if optimizer == "sgd":
+        cls, defaults = torch.optim.SGD, {"momentum": momentum, "weight_decay": weight_decay,
+                                          "nesterov": nesterov}
+    elif optimizer == "adamw":
+        cls, defaults = torch.optim.AdamW, {"weight_decay": weight_decay}
+    else:
+        cls, defaults = optimizer, {}
+    return {"optimizer": cls, "lr": lr,
+            **{f"optimizer__{k}": v for k, v in {**defaults, **params}.items()}}
+
+
 # ------------------------------------------------------------- callbacks
 def last_switch_epoch(params):
     """The (0-based) epoch of the training schedule's last switch.

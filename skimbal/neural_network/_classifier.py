@@ -36,6 +36,7 @@ from ._builders import (
     build_callbacks,
     build_criterion,
     build_module,
+    build_optimizer,
     build_sampler,
     build_strategy,
     class_weights,
@@ -238,14 +239,22 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         Number of training epochs.
     batch_size : int, default=128
         Training batch size.
+    optimizer : {"sgd", "adamw"} or torch optimizer class, default="sgd"
+        ``"sgd"``: SGD with ``momentum``, ``weight_decay`` and ``nesterov``
+        (the literature's recipe); ``"adamw"``: AdamW with ``weight_decay``
+        (set ``lr`` for it, e.g. 1e-3); a class is called as
+        ``cls(params, lr=lr, **optimizer_params)``.
+    optimizer_params : dict, default=None
+        Further keyword arguments of the optimizer (``{"betas": (0.9,
+        0.99)}``); for a class, all of them besides ``lr``.
     lr : float, default=0.1
-        Base learning rate of SGD.
+        Base learning rate.
     momentum : float, default=0.9
         SGD momentum.
     weight_decay : float, default=2e-4
-        SGD weight decay.
+        Weight decay of SGD and AdamW.
     nesterov : bool, default=False
-        Whether to use Nesterov momentum.
+        Whether SGD uses Nesterov momentum.
     lr_schedule : {"warmup_step"} or None, default="warmup_step"
         ``"warmup_step"`` is the literature's recipe (linear warm-up, then
         step decay, at fractions of training; see
@@ -267,7 +276,12 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         validation loss and accuracy in ``net_.history``. ``None`` trains on
         all the data it is given, so ``GridSearchCV`` trains on whole folds.
     device : str, default="cpu"
-        Torch device, e.g. ``"cuda"``.
+        Torch device, e.g. ``"cuda"``; ``"auto"`` is CUDA when it is
+        available, else the CPU (``device_`` holds the choice).
+    precision : {"fp32", "bf16", "fp16"}, default="fp32"
+        Mixed precision of the forward passes (training and prediction):
+        bf16 autocast on the CPU or a GPU, fp16 autocast with a gradient
+        scaler on CUDA only. Off by default; meta re-weighting needs fp32.
     verbose : int, default=0
         Print a line per epoch when positive.
     transform_to : {"logits", "features"}, default="logits"
@@ -396,6 +410,8 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         "strategy": [None, object],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "optimizer": [StrOptions({"sgd", "adamw"}), type],
+        "optimizer_params": [dict, None],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
@@ -407,6 +423,7 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         "augment": [StrOptions({"auto"}), "boolean", callable],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
         "device": [str],
+        "precision": [StrOptions({"fp32", "bf16", "fp16"})],
         "verbose": ["verbose"],
         "early_stopping": ["boolean"],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -453,6 +470,8 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         strategy=None,
         max_epochs=200,
         batch_size=128,
+        optimizer="sgd",
+        optimizer_params=None,
         lr=0.1,
         momentum=0.9,
         weight_decay=2e-4,
@@ -464,6 +483,7 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         augment="auto",
         validation_fraction=None,
         device="cpu",
+        precision="fp32",
         verbose=0,
         early_stopping=False,
         n_iter_no_change=10,
@@ -506,6 +526,8 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         self.strategy = strategy
         self.max_epochs = max_epochs
         self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.optimizer_params = optimizer_params
         self.lr = lr
         self.momentum = momentum
         self.weight_decay = weight_decay
@@ -517,6 +539,7 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         self.augment = augment
         self.validation_fraction = validation_fraction
         self.device = device
+        self.precision = precision
         self.verbose = verbose
         self.early_stopping = early_stopping
         self.n_iter_no_change = n_iter_no_change
@@ -560,6 +583,7 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             X_tr, y_tr, w_tr = strategy.prepare_data(
                 X_tr, y_tr, w_tr, classes=self.classes_, random_state=seed)
         self.class_counts_ = np.bincount(y_tr, minlength=len(self.classes_))
+        self.device_ = self._resolved_device()
 
         key = _fit_key(params, X_tr, y_tr, w_tr)
         if self.warm_start and self._continues(params, key):
@@ -645,8 +669,13 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             )
         return X, encoder.transform(y).astype(np.int64), sample_weight
 
+    def _resolved_device(self):
+        if self.device == "auto":
+            return "cuda" if torch.cuda.is_available() else "cpu"
+        return self.device
+
     def _rng_devices(self):
-        device = torch.device(self.device)
+        device = torch.device(self._resolved_device())
         if device.type == "cuda":
             if not torch.cuda.is_available():
                 raise ValueError(f"device={self.device!r}, but CUDA is not available.")
@@ -676,21 +705,20 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             iterator["iterator_train__drop_last"] = True
         mean, std = channel_stats(X) if images else (None, None)
         return _ImbalancedNet(
+            precision=self.precision,
             pixel_scale=255.0 if X.dtype == np.uint8 else None,
             module=module,
             criterion=criterion,
-            optimizer=torch.optim.SGD,
-            lr=self.lr,
-            optimizer__momentum=self.momentum,
-            optimizer__weight_decay=self.weight_decay,
-            optimizer__nesterov=self.nesterov,
+            **build_optimizer(self.optimizer, self.optimizer_params, lr=self.lr,
+                              momentum=self.momentum, weight_decay=self.weight_decay,
+                              nesterov=self.nesterov),
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
             iterator_valid__batch_size=max(self.batch_size, 256),
             train_split=None if valid is None else predefined_split(valid),
             classes=np.arange(len(counts)),
             callbacks=callbacks,
-            device=self.device,
+            device=self.device_,
             verbose=self.verbose,
             augmenter=build_augmenter(self.augment, images),
             input_mean=mean,
@@ -852,5 +880,5 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         tags.input_tags.three_d_array = True
         # the network computes in float32, whatever the input's precision
         tags.transformer_tags.preserves_dtype = []
-        tags.non_deterministic = torch.device(self.device).type != "cpu"
+        tags.non_deterministic = torch.device(self._resolved_device()).type != "cpu"
         return tags

@@ -21,16 +21,19 @@ from skorch import NeuralNetClassifier
 from skorch.dataset import Dataset, unpack_data
 from skorch.history import History
 from skorch.utils import to_tensor
+from torch.fx.experimental.optimization import fuse as fx_fuse
 
 from ..data import ArrayBatches, as_batch_tensor
 from ..exceptions import DivergenceError
 
 
 class _ImbalancedNet(NeuralNetClassifier):
-    def __init__(self, *args, pixel_scale=None, augmenter=None, input_mean=None, input_std=None,
+    def __init__(self, *args, precision="fp32", pixel_scale=None, augmenter=None,
+                 input_mean=None, input_std=None,
                  channels_last=False, class_labels=None, class_counts=None, strategy=None,
                  checkpoint_path=None, checkpoint_every=1, checkpoint_key=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.precision = precision
         self.pixel_scale = pixel_scale
         self.augmenter = augmenter
         self.input_mean = input_mean
@@ -46,7 +49,10 @@ class _ImbalancedNet(NeuralNetClassifier):
         self.epochs_completed_ = 0
         self.resume_point_ = None
         self.stopped_early_ = False
+        self.grad_scaler_ = None
         self._augmenter_takes_generator = None
+        self._fold = False
+        self._folded = None
 
     def initialize_module(self):
         super().initialize_module()
@@ -56,6 +62,8 @@ class _ImbalancedNet(NeuralNetClassifier):
 
     def initialize(self):
         super().initialize()
+        if self.precision == "fp16":
+            self.grad_scaler_ = torch.amp.GradScaler(torch.device(self.device).type)
         self.generator = torch.Generator()
         if self.strategy is not None:
             self.strategy.initialize(self)
@@ -123,8 +131,78 @@ class _ImbalancedNet(NeuralNetClassifier):
             return self.augmenter(x, generator=self.generator)
         return self.augmenter(x)
 
+    # ------------------------------------------------------------ precision
+    def autocast(self):
+        """The autocast context of ``precision`` (a no-op for fp32)."""
+        dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.precision)
+        return torch.autocast(torch.device(self.device).type, dtype=dtype,
+                              enabled=dtype is not None)
+
+    def backward(self, loss):
+        """``loss.backward()``, through the gradient scaler under fp16."""
+        if self.grad_scaler_ is None:
+            loss.backward()
+        else:
+            self.grad_scaler_.scale(loss).backward()
+
+    def _step_optimizer(self, step_fn=None):
+        if self.grad_scaler_ is None:
+            return super()._step_optimizer(step_fn)
+        step_fn()
+        self.grad_scaler_.step(self.optimizer_)
+        self.grad_scaler_.update()
+        return None
+
+    # ------------------------------------------------------------ inference
     def infer(self, x, **fit_params):
-        return self.module_(self.prepare_input(x, training=False), **fit_params)
+        with self.autocast():
+            return self.module_(self.prepare_input(x, training=False), **fit_params)
+
+    def forward(self, X, training=False, device="cpu"):
+        """Outputs of ``X``; a large prediction pass runs on a batch-norm-folded copy."""
+        self._fold = not training and _length(X) >= _FOLD_FROM
+        try:
+            return super().forward(X, training=training, device=device)
+        finally:
+            self._fold = False
+
+    def evaluation_step(self, batch, training=False):
+        if training:
+            return super().evaluation_step(batch, training=True)
+        self.check_is_fitted()
+        Xi, _ = unpack_data(batch)
+        self._set_training(False)
+        module = self.inference_module() if self._fold else self.module_
+        with torch.inference_mode(), self.autocast():
+            return module(self.prepare_input(Xi, training=False))
+
+    def inference_module(self, output="logits"):
+        """The module for a prediction pass: a copy with batch norm folded away.
+
+        Each batch-norm layer that follows a convolution is folded into it
+        (``torch.fx``), which gives the same outputs within float tolerance
+        and is faster. The copy is kept until the weights change (the
+        tensors' version counters). A module that cannot be traced is used
+        as it is.
+        """
+        version = (output, id(self.module_), sum(
+            t._version for t in self.module_.state_dict(keep_vars=True).values()))
+        if self._folded is not None and self._folded[0] == version:
+            return self._folded[1]
+        source = _Features(self.module_) if output == "features" else self.module_
+        try:
+            folded = fx_fuse(copy.deepcopy(source).eval())
+        except Exception:  # not traceable: no folding
+            folded = source
+        if self.channels_last:
+            folded = folded.to(memory_format=torch.channels_last)
+        self._folded = (version, folded)
+        return folded
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["_folded"] = None  # a cache; traced modules need not pickle
+        return state
 
     def features(self, X):
         """Penultimate features ``module.features(x)`` of ``X``, in evaluation mode."""
@@ -135,8 +213,10 @@ class _ImbalancedNet(NeuralNetClassifier):
             )
         iterator = self.get_iterator(self.get_dataset(X), training=False)
         self._set_training(False)
-        with torch.no_grad():
-            out = [self.module_.features(self.prepare_input(unpack_data(batch)[0], False))
+        fold = _length(X) >= _FOLD_FROM
+        module = self.inference_module("features") if fold else _Features(self.module_)
+        with torch.inference_mode(), self.autocast():
+            out = [module(self.prepare_input(unpack_data(batch)[0], False))
                    for batch in iterator]
         return torch.cat(out).float().cpu()
 
@@ -254,15 +334,40 @@ class _ImbalancedNet(NeuralNetClassifier):
         Xi, yi = unpack_data(batch)
         x = self.prepare_input(Xi, training=True)
         epoch = len(self.history) - 1
-        if self.strategy is not None and self.strategy.active(epoch):
-            y = to_tensor(yi, device=self.device)
-            loss, y_pred = self.strategy.training_step(
-                self, x, y, batch_sample_weight(Xi, self.device))
-        else:
-            y_pred = self.module_(x, **fit_params)
-            loss = self.get_loss(y_pred, yi, X=Xi, training=True)
-        loss.backward()
+        with self.autocast():
+            if self.strategy is not None and self.strategy.active(epoch):
+                y = to_tensor(yi, device=self.device)
+                loss, y_pred = self.strategy.training_step(
+                    self, x, y, batch_sample_weight(Xi, self.device))
+            else:
+                y_pred = self.module_(x, **fit_params)
+                loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        self.backward(loss)
         return {"loss": loss, "y_pred": y_pred}
+
+
+# prediction passes of at least this many examples fold batch norm first
+_FOLD_FROM = 1024
+
+
+class _Features(torch.nn.Module):
+    """A module's ``features`` as the forward pass of a wrapper (for tracing)."""
+
+    def __init__(self, module):
+        super().__init__()
+        self.module = module
+
+    def forward(self, x):
+        return self.module.features(x)
+
+
+def _length(X):
+    if isinstance(X, Mapping):
+        return _length(next(iter(X.values())))
+    try:
+        return len(X)
+    except TypeError:
+        return 0
 
 
 def _cloned(state):

@@ -8,6 +8,7 @@ network is built.
 
 import warnings
 
+import torch
 from skorch.callbacks import Callback
 
 from ..sampling import is_scheduled_sampling
@@ -185,7 +186,36 @@ def _early_stopping(p, **_):
         )
 
 
+def _precision(p, **_):
+    if p["precision"] == "fp32":
+        return
+    if p["precision"] == "fp16":
+        device = p["device"]
+        cuda = torch.cuda.is_available() and (device == "auto" or device.startswith("cuda"))
+        if not cuda:
+            raise ValueError(
+                f"precision='fp16' needs a CUDA device (its gradient scaler is CUDA's); "
+                f"device={device!r}. Use precision='bf16' on the CPU."
+            )
+    if p["reweight"] is not None:
+        raise ValueError(
+            f"reweight={p['reweight']!r} computes its look-ahead in fp32 (forward-mode "
+            f"derivatives); it cannot be combined with precision={p['precision']!r}."
+        )
+
+
+def _optimizer(p, **_):
+    optimizer = p["optimizer"]
+    if isinstance(optimizer, type) and not issubclass(optimizer, torch.optim.Optimizer):
+        raise ValueError(
+            f"optimizer={optimizer!r} is not a torch optimizer class (a subclass of "
+            "torch.optim.Optimizer), nor 'sgd' or 'adamw'."
+        )
+
+
 _RULES = (
+    _precision,
+    _optimizer,
     _early_stopping,
     _callbacks,
     _milestones,
