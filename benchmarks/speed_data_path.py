@@ -1,0 +1,190 @@
+"""The data path and prediction against a plain PyTorch loop, and bf16 against fp32.
+
+Measured in one run, as ratios (absolute times move on shared machines):
+
+- a training epoch of the tabular MLP (20,000 x 50, batch 128) and of
+  ResNet-32 on 32x32 RGB images (2,560 images, batch 128, channels_last, no
+  augmentation), skimbal against a plain loop over the same tensors with the
+  same module, optimizer and batch size;
+- a prediction pass (``predict_proba``) over 20,000 rows and over 10,000
+  images, against a plain ``no_grad`` loop in batches of 256 (skimbal's
+  prediction batch);
+- with ``--precision``: ResNet-32 training and prediction images/s under
+  bf16 autocast against fp32, and the balanced test accuracy of one short
+  run of each on Fashion-MNIST-LT (n_max 500, ratio 100, 15 epochs).
+
+Configurations are interleaved over rounds; the first epoch of each fit is a
+warm-up. The same script runs against an older checkout (``--tag before``
+with ``PYTHONPATH`` pointing at it) for the before/after comparison::
+
+    python benchmarks/speed_data_path.py --rounds 3 --precision
+    PYTHONPATH=/path/to/old/checkout python benchmarks/speed_data_path.py --rounds 3 \\
+        --tag before
+"""
+
+import argparse
+import json
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.datasets import make_classification
+from sklearn.metrics import balanced_accuracy_score
+
+import skimbal
+from skimbal import ImbalancedNetClassifier
+from skimbal.modules import MLP, resnet32
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def _plain_train(model, x_all, y_all, epochs, batch_size, prepare, seed):
+    torch.manual_seed(seed)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=2e-4)
+    times = []
+    model.train()
+    for _ in range(epochs):
+        start = time.perf_counter()
+        for idx in torch.randperm(len(y_all)).split(batch_size):
+            loss = torch.nn.functional.cross_entropy(model(prepare(x_all[idx])), y_all[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        times.append(time.perf_counter() - start)
+    return times[1:]
+
+
+def _plain_predict(model, x_all, prepare, batch_size=256):
+    model.eval()
+    start = time.perf_counter()
+    with torch.no_grad():
+        torch.cat([torch.softmax(model(prepare(xb)), 1) for xb in x_all.split(batch_size)])
+    return time.perf_counter() - start
+
+
+def _skimbal(X, y, X_pred, epochs, batch_size, seed, **params):
+    clf = ImbalancedNetClassifier(max_epochs=epochs, batch_size=batch_size, lr_schedule=None,
+                                  augment=False, random_state=seed, **params).fit(X, y)
+    start = time.perf_counter()
+    clf.predict_proba(X_pred)
+    return list(clf.net_.history[1:, "dur"]), time.perf_counter() - start
+
+
+def tabular(rounds, epochs):
+    X, y = make_classification(20_000, n_features=50, n_informative=20, random_state=0)
+    X = X.astype(np.float32)
+    x_all, y_all = torch.from_numpy(X), torch.from_numpy(y)
+    out = {"plain": ([], []), "skimbal": ([], [])}
+    for r in range(rounds):
+        torch.manual_seed(r)
+        model = MLP(50, 2)
+        out["plain"][0].extend(_plain_train(model, x_all, y_all, epochs, 128, lambda x: x, r))
+        out["plain"][1].append(_plain_predict(model, x_all, lambda x: x))
+        t, p = _skimbal(X, y, X, epochs, 128, r, module="mlp")
+        out["skimbal"][0].extend(t)
+        out["skimbal"][1].append(p)
+        print(f"round {r} tabular done", flush=True)
+    return _summary(out, len(y), len(y))
+
+
+def images(rounds, epochs, n_train=2560, n_pred=10_000):
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 256, size=(n_train, 3, 32, 32)).astype(np.uint8)
+    y = rng.randint(0, 10, size=n_train)
+    X_pred = rng.randint(0, 256, size=(n_pred, 3, 32, 32)).astype(np.uint8)
+    x_all, y_all = torch.from_numpy(X), torch.from_numpy(y)
+    xp_all = torch.from_numpy(X_pred)
+    scaled = x_all.float() / 255
+    mean = scaled.mean(dim=(0, 2, 3)).view(1, -1, 1, 1)
+    std = scaled.std(dim=(0, 2, 3)).view(1, -1, 1, 1)
+
+    def prepare(xb):
+        return ((xb.float() / 255 - mean) / std).contiguous(memory_format=torch.channels_last)
+
+    out = {"plain": ([], []), "skimbal": ([], [])}
+    for r in range(rounds):
+        torch.manual_seed(r)
+        model = resnet32(10, 3).to(memory_format=torch.channels_last)
+        out["plain"][0].extend(_plain_train(model, x_all, y_all, epochs, 128, prepare, r))
+        out["plain"][1].append(_plain_predict(model, xp_all, prepare))
+        t, p = _skimbal(X, y, X_pred, epochs, 128, r, module="resnet32")
+        out["skimbal"][0].extend(t)
+        out["skimbal"][1].append(p)
+        print(f"round {r} images done", flush=True)
+    return _summary(out, n_train, n_pred)
+
+
+def _summary(out, n_train, n_pred):
+    ips = {name: {"train_per_s": n_train / statistics.median(t),
+                  "predict_per_s": n_pred / statistics.median(p)}
+           for name, (t, p) in out.items()}
+    return {"per_second": ips,
+            "train_ratio": ips["skimbal"]["train_per_s"] / ips["plain"]["train_per_s"],
+            "epoch_time_ratio": ips["plain"]["train_per_s"] / ips["skimbal"]["train_per_s"],
+            "predict_ratio": ips["skimbal"]["predict_per_s"] / ips["plain"]["predict_per_s"]}
+
+
+def precision(rounds, epochs):
+    from _common import data_home
+
+    from skimbal.datasets import load_fashion_mnist_lt
+
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 256, size=(2560, 3, 32, 32)).astype(np.uint8)
+    y = rng.randint(0, 10, size=2560)
+    X_pred = rng.randint(0, 256, size=(10_000, 3, 32, 32)).astype(np.uint8)
+    out = {"fp32": ([], []), "bf16": ([], [])}
+    for r in range(rounds):
+        for name in out:
+            t, p = _skimbal(X, y, X_pred, epochs, 128, r, module="resnet32", precision=name)
+            out[name][0].extend(t)
+            out[name][1].append(p)
+        print(f"round {r} precision done", flush=True)
+    ips = {name: {"train_per_s": 2560 / statistics.median(t),
+                  "predict_per_s": 10_000 / statistics.median(p)}
+           for name, (t, p) in out.items()}
+    Xf, yf, Xt, yt = load_fashion_mnist_lt(100, n_max=500, random_state=0,
+                                           data_home=data_home())
+    accuracy = {}
+    for name in out:
+        clf = ImbalancedNetClassifier(module="resnet32", max_epochs=15, precision=name,
+                                      random_state=0).fit(Xf, yf)
+        accuracy[name] = balanced_accuracy_score(yt, clf.predict(Xt))
+        print(f"{name} balanced accuracy {accuracy[name]:.4f}", flush=True)
+    return {"per_second": ips,
+            "bf16_over_fp32_train": ips["bf16"]["train_per_s"] / ips["fp32"]["train_per_s"],
+            "bf16_over_fp32_predict":
+                ips["bf16"]["predict_per_s"] / ips["fp32"]["predict_per_s"],
+            "fashion_mnist_lt_balanced_accuracy_15_epochs": accuracy}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=3, help="per fit; the first warms up")
+    parser.add_argument("--precision", action="store_true")
+    parser.add_argument("--tag", default="after")
+    args = parser.parse_args()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True, cwd=Path(skimbal.__file__).parent).stdout.strip()
+    report = {
+        "command": "python benchmarks/speed_data_path.py --rounds "
+                   f"{args.rounds} --epochs {args.epochs}"
+                   + (" --precision" if args.precision else "") + f" --tag {args.tag}",
+        "skimbal_commit": commit, "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(), "device": "cpu",
+        "tabular_mlp_20000x50": tabular(args.rounds, args.epochs),
+        "resnet32_32x32": images(args.rounds, args.epochs),
+    }
+    if args.precision:
+        report["bf16_vs_fp32_resnet32"] = precision(args.rounds, args.epochs)
+    out = RESULTS / f"speed_data_path_{args.tag}.json"
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps({k: v for k, v in report.items() if isinstance(v, dict)}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
