@@ -9,6 +9,7 @@ changes the training step. Its public methods and attributes are what a
 strategy may use.
 """
 
+import contextlib
 import copy
 import inspect
 import json
@@ -68,6 +69,14 @@ class _ImbalancedNet(NeuralNetClassifier):
         if self.strategy is not None:
             self.strategy.initialize(self)
         return self
+
+    def _set_training(self, training=True):
+        # a training step after a training step needs no walk over the module tree
+        if training and self.module_.training and self.criterion_.training and \
+                getattr(self, "_modes_set_training", False):
+            return
+        super()._set_training(training)
+        self._modes_set_training = training
 
     def set_generator(self, generator):
         """Use ``generator`` for every random draw of training (order, sampler,
@@ -135,8 +144,9 @@ class _ImbalancedNet(NeuralNetClassifier):
     def autocast(self):
         """The autocast context of ``precision`` (a no-op for fp32)."""
         dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.precision)
-        return torch.autocast(torch.device(self.device).type, dtype=dtype,
-                              enabled=dtype is not None)
+        if dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(torch.device(self.device).type, dtype=dtype)
 
     def backward(self, loss):
         """``loss.backward()``, through the gradient scaler under fp16."""
@@ -250,7 +260,7 @@ class _ImbalancedNet(NeuralNetClassifier):
 
     def _check_finite_loss(self, batch):
         """Stop with a clear error when the training loss is NaN or infinite."""
-        loss = self.history[-1, "batches", -1, "train_loss"]  # a float skorch has read
+        loss = self.history[-1]["batches"][-1]["train_loss"]  # a float skorch has read
         if np.isfinite(loss):
             return
         X = batch[0]["X"] if isinstance(batch[0], Mapping) else batch[0]
