@@ -85,7 +85,32 @@ def _commit():
         return None
 
 
-def summarize(records, out):
+def paired(records, baseline, keys=("balanced_accuracy", "few_shot", "ece")):
+    """Markdown lines: each method minus ``baseline`` on the same seeds, paired t-test."""
+    from scipy.stats import ttest_rel
+
+    base = {r["seed"]: r for r in records if r["method"] == baseline}
+    lines = [f"\nPaired differences against {baseline} on the same seeds (method minus "
+             f"{baseline}, percentage points; two-sided paired t-test):\n",
+             "| method | seeds | " + " | ".join(keys) + " |",
+             "|---|---|" + "---|" * len(keys)]
+    for method in METHODS:
+        rows = [r for r in records if r["method"] == method and r["seed"] in base]
+        if method == baseline or len(rows) < 2 or any(k not in r for r in rows for k in keys):
+            continue
+        cells = []
+        for key in keys:
+            a = 100 * np.array([r[key] for r in rows])
+            b = 100 * np.array([base[r["seed"]][key] for r in rows])
+            d = a - b
+            p_value = ttest_rel(a, b).pvalue
+            cells.append(f"{d.mean():+.2f} ({', '.join(f'{v:+.1f}' for v in d)}; "
+                         f"p={p_value:.3f})")
+        lines.append(f"| {method} | {len(rows)} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def summarize(records, out, baseline=None):
     lines = [
         "| method | seeds | balanced accuracy | 4 rarest classes | many | medium | few | "
         "ECE | fit s |",
@@ -116,8 +141,11 @@ def summarize(records, out):
         "2.5%, 80%, 90% and 80% of training), SGD lr 0.1 momentum 0.9 wd 2e-4, "
         "batch 128, last epoch, full balanced test set (10,000 images). "
         "Mean ± sample std over seeds (seed = subsampling seed = training seed). "
-        "Accuracies in %.\n\n"
+        "Accuracies and ECE (expected calibration error, 15 bins, on the balanced test "
+        f"set) in %. torch threads {r0['torch_threads']}.\n\n"
     )
+    if baseline is not None:
+        lines += paired(records, baseline)
     Path(out).write_text(header + "\n".join(lines) + "\n")
     print(header + "\n".join(lines))
 
@@ -131,6 +159,8 @@ def main():
     parser.add_argument("--summarize", action="store_true")
     parser.add_argument("--threads", type=int, default=None, help="torch threads")
     parser.add_argument("--tag", default=None, help="suffix of the records' file name")
+    parser.add_argument("--baseline", default=None,
+                        help="add paired differences against this method")
     args = parser.parse_args()
     results = Path(__file__).parent / "results"
     if args.threads:
@@ -152,7 +182,7 @@ def main():
             print(f"{method:18s} seed {seed}: bacc {record['balanced_accuracy']:.4f} "
                   f"rare4 {record['rare4_accuracy']:.4f} ({record['fit_seconds']:.0f} s)",
                   flush=True)
-    summarize(read_jsonl(jsonl), results / f"{stem}.md")
+    summarize(read_jsonl(jsonl), results / f"{stem}.md", baseline=args.baseline)
 
 
 if __name__ == "__main__":
