@@ -73,16 +73,20 @@ def run(method, seed, n_max, epochs, module, home):
         "per_class_test": acc.tolist(),
         "per_class_train": per_class_accuracy(y, train_pred, labels=np.arange(10)).tolist(),
         "fit_seconds": fit_s, "torch_threads": torch.get_num_threads(),
-        "commit": _commit(),
+        "commit": COMMIT,
     }
 
 
 def _commit():
+    """The checkout's commit, read once: a long run keeps the code it imported."""
     try:
         return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                               text=True, cwd=Path(__file__).parent).stdout.strip()
     except OSError:
         return None
+
+
+COMMIT = _commit()
 
 
 def paired(records, baseline, keys=("balanced_accuracy", "few_shot", "ece")):

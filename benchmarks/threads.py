@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-
 from sklearn.metrics import balanced_accuracy_score
 
 from skimbal import BatchAugmenter, ImbalancedNetClassifier
