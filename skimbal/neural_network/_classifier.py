@@ -714,7 +714,8 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                               nesterov=self.nesterov),
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
-            iterator_valid__batch_size=max(self.batch_size, 256),
+            # prediction batches: larger for rows, whose activations are small
+            iterator_valid__batch_size=max(self.batch_size, 256 if images else 4096),
             train_split=None if valid is None else predefined_split(valid),
             classes=np.arange(len(counts)),
             callbacks=callbacks,

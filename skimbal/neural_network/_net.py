@@ -71,9 +71,9 @@ class _ImbalancedNet(NeuralNetClassifier):
         return self
 
     def _set_training(self, training=True):
-        # a training step after a training step needs no walk over the module tree
-        if training and self.module_.training and self.criterion_.training and \
-                getattr(self, "_modes_set_training", False):
+        # a batch after a batch in the same mode needs no walk over the module tree
+        if getattr(self, "_modes_set_training", None) is training and \
+                self.module_.training is training and self.criterion_.training is training:
             return
         super()._set_training(training)
         self._modes_set_training = training
@@ -170,7 +170,8 @@ class _ImbalancedNet(NeuralNetClassifier):
 
     def forward(self, X, training=False, device="cpu"):
         """Outputs of ``X``; a large prediction pass runs on a batch-norm-folded copy."""
-        self._fold = not training and _length(X) >= _FOLD_FROM
+        self.check_is_fitted()
+        self._fold = not training and _length(X) >= _FOLD_FROM and _has_batch_norm(self.module_)
         try:
             return super().forward(X, training=training, device=device)
         finally:
@@ -179,7 +180,6 @@ class _ImbalancedNet(NeuralNetClassifier):
     def evaluation_step(self, batch, training=False):
         if training:
             return super().evaluation_step(batch, training=True)
-        self.check_is_fitted()
         Xi, _ = unpack_data(batch)
         self._set_training(False)
         module = self.inference_module() if self._fold else self.module_
@@ -223,7 +223,7 @@ class _ImbalancedNet(NeuralNetClassifier):
             )
         iterator = self.get_iterator(self.get_dataset(X), training=False)
         self._set_training(False)
-        fold = _length(X) >= _FOLD_FROM
+        fold = _length(X) >= _FOLD_FROM and _has_batch_norm(self.module_)
         module = self.inference_module("features") if fold else _Features(self.module_)
         with torch.inference_mode(), self.autocast():
             out = [module(self.prepare_input(unpack_data(batch)[0], False))
@@ -369,6 +369,10 @@ class _Features(torch.nn.Module):
 
     def forward(self, x):
         return self.module.features(x)
+
+
+def _has_batch_norm(module):
+    return any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in module.modules())
 
 
 def _length(X):
