@@ -11,13 +11,14 @@ Measured in one run, as ratios (absolute times move on shared machines):
   prediction batch);
 - with ``--precision``: ResNet-32 training and prediction images/s under
   bf16 autocast against fp32, and the balanced test accuracy of one short
-  run of each on Fashion-MNIST-LT (n_max 500, ratio 100, 15 epochs).
+  run of each on Fashion-MNIST-LT (n_max 500, ratio 100, ``--accuracy-epochs``
+  epochs).
 
 Configurations are interleaved over rounds; the first epoch of each fit is a
 warm-up. The same script runs against an older checkout (``--tag before``
 with ``PYTHONPATH`` pointing at it) for the before/after comparison::
 
-    python benchmarks/speed_data_path.py --rounds 3 --precision
+    python benchmarks/speed_data_path.py --rounds 5 --precision
     PYTHONPATH=/path/to/old/checkout python benchmarks/speed_data_path.py --rounds 3 \\
         --tag before
 """
@@ -127,7 +128,7 @@ def _summary(out, n_train, n_pred):
             "predict_ratio": ips["skimbal"]["predict_per_s"] / ips["plain"]["predict_per_s"]}
 
 
-def precision(rounds, epochs):
+def precision(rounds, epochs, accuracy_epochs):
     from _common import data_home
 
     from skimbal.datasets import load_fashion_mnist_lt
@@ -150,15 +151,15 @@ def precision(rounds, epochs):
                                            data_home=data_home())
     accuracy = {}
     for name in out:
-        clf = ImbalancedNetClassifier(module="resnet32", max_epochs=15, precision=name,
-                                      random_state=0).fit(Xf, yf)
+        clf = ImbalancedNetClassifier(module="resnet32", max_epochs=accuracy_epochs,
+                                      precision=name, random_state=0).fit(Xf, yf)
         accuracy[name] = balanced_accuracy_score(yt, clf.predict(Xt))
         print(f"{name} balanced accuracy {accuracy[name]:.4f}", flush=True)
     return {"per_second": ips,
             "bf16_over_fp32_train": ips["bf16"]["train_per_s"] / ips["fp32"]["train_per_s"],
             "bf16_over_fp32_predict":
                 ips["bf16"]["predict_per_s"] / ips["fp32"]["predict_per_s"],
-            "fashion_mnist_lt_balanced_accuracy_15_epochs": accuracy}
+            f"fashion_mnist_lt_balanced_accuracy_{accuracy_epochs}_epochs": accuracy}
 
 
 def main():
@@ -166,6 +167,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=3, help="per fit; the first warms up")
     parser.add_argument("--precision", action="store_true")
+    parser.add_argument("--accuracy-epochs", type=int, default=40)
     parser.add_argument("--tag", default="after")
     args = parser.parse_args()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
@@ -173,14 +175,16 @@ def main():
     report = {
         "command": "python benchmarks/speed_data_path.py --rounds "
                    f"{args.rounds} --epochs {args.epochs}"
-                   + (" --precision" if args.precision else "") + f" --tag {args.tag}",
+                   + (f" --precision --accuracy-epochs {args.accuracy_epochs}"
+                      if args.precision else "") + f" --tag {args.tag}",
         "skimbal_commit": commit, "torch": torch.__version__,
         "torch_threads": torch.get_num_threads(), "device": "cpu",
         "tabular_mlp_20000x50": tabular(args.rounds, args.epochs),
         "resnet32_32x32": images(args.rounds, args.epochs),
     }
     if args.precision:
-        report["bf16_vs_fp32_resnet32"] = precision(args.rounds, args.epochs)
+        report["bf16_vs_fp32_resnet32"] = precision(args.rounds, args.epochs,
+                                                    args.accuracy_epochs)
     out = RESULTS / f"speed_data_path_{args.tag}.json"
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps({k: v for k, v in report.items() if isinstance(v, dict)}, indent=2))
