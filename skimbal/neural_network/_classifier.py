@@ -54,9 +54,17 @@ _RESUMABLE = {"warm_start", "verbose", "callbacks", "checkpoint_dir", "checkpoin
               "transform_to"}
 
 
+def _default_generator_states(devices):
+    """The states of torch's default generators (CPU, and the fit's CUDA device)."""
+    states = {"torch_rng": torch.get_rng_state()}
+    if devices:
+        states["cuda_rng"] = torch.cuda.get_rng_state(devices[0])
+    return states
+
+
 @contextmanager
-def _default_generator_state(state, devices):
-    """Torch's default CPU generator set to ``state`` (CUDA ones forked), then restored.
+def _default_generator_state(states, devices):
+    """Torch's default generators set to ``states`` (a snapshot's), then restored.
 
     The switches happen under the initialisation lock, so that a fit running
     in another thread never sees them in the middle of its initialisation.
@@ -64,7 +72,9 @@ def _default_generator_state(state, devices):
     with _INIT_LOCK:
         saved = torch.get_rng_state()
         cuda = [torch.cuda.get_rng_state(d) for d in devices]
-        torch.set_rng_state(state)
+        torch.set_rng_state(states["torch_rng"])
+        if devices and "cuda_rng" in states:
+            torch.cuda.set_rng_state(states["cuda_rng"], devices[0])
     try:
         yield
     finally:
@@ -593,7 +603,7 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                     f"{self.max_epochs} epochs); there is nothing to continue.",
                     UserWarning, stacklevel=2)
                 return self
-            net, rng = self.net_, self.net_.resume_point_["torch_rng"]
+            net, rng = self.net_, self.net_.resume_point_
             # the user's callbacks and verbosity may have changed
             net.callbacks = self._callbacks(net.get_params_for("iterator_train").get("sampler"))
             net.verbose = self.verbose
@@ -601,7 +611,7 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         else:
             net, rng = self._initialized_net(X_tr, y_tr, valid, strategy, seed, key)
             if self.warm_start and net.load_checkpoint():
-                rng = net.resume_point_["torch_rng"]
+                rng = net.resume_point_
         self.net_ = net
         self._resume_key = key
         self._resume_params = _param_hashes(params)
@@ -621,7 +631,7 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         return self
 
     def _initialized_net(self, X, y, valid, strategy, seed, key):
-        """A new net, initialised, with the fit's generator; and the training RNG state.
+        """A new net, initialised, with the fit's generator; and the training RNG states.
 
         Weight initialisation draws from torch's default generator, seeded for
         this fit under a process-wide lock, so that fits running in threads
@@ -634,9 +644,9 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             net = self._build_net(X, y, valid, strategy, key)
             net.initialize()
             _check_output_width(net, X[:2], len(self.classes_))
-            state = torch.get_rng_state()
-        net.set_generator(torch.Generator().set_state(state))
-        return net, state
+            states = _default_generator_states(self._rng_devices())
+        net.set_generator(torch.Generator().set_state(states["torch_rng"]))
+        return net, states
 
     def _continues(self, params, key):
         """Whether ``fit`` continues this estimator's own interrupted fit."""

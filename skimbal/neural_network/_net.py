@@ -290,7 +290,7 @@ class _ImbalancedNet(NeuralNetClassifier):
             "torch_rng": torch.get_rng_state(),
             "strategy": {} if self.strategy is None else self.strategy.state_dict(),
         }
-        if torch.device(self.device).type == "cuda":
+        if torch.device(self.device).type == "cuda":  # what dropout draws on the GPU
             state["cuda_rng"] = torch.cuda.get_rng_state(torch.device(self.device))
         return state
 
