@@ -276,18 +276,14 @@ def last_switch_epoch(params):
     max_epochs = params["max_epochs"]
     epochs = [0]
     if params["lr_schedule"] == "warmup_step":
-        epochs.append(epoch_at(params["warmup_frac"], max_epochs))
-        epochs += [epoch_at(m, max_epochs) for m in params["lr_milestones"]]
+        recipe = WarmupMultiStep(max_epochs, params["warmup_frac"], params["lr_milestones"])
+        epochs += [recipe.warmup_epochs, *recipe.milestone_epochs]
     if params["schedule"] is not None:
         epochs.append(epoch_at(params["defer_frac"], max_epochs))
     if params["mfw"] and params["mfw_stop_frac"] is not None:
         epochs.append(epoch_at(params["mfw_stop_frac"], max_epochs))
     if params["reweight"] is not None:
-        start = params["meta_start_frac"]
-        if start == "auto":
-            start = params["defer_frac"] if REWEIGHTERS[params["reweight"]][1] == "defer" \
-                else 0.0
-        epochs.append(epoch_at(start, max_epochs))
+        epochs.append(meta_start_epoch(params))
     return min(max(epochs), max_epochs - 1)
 
 
@@ -360,6 +356,19 @@ REWEIGHTERS = {
 }
 
 
+def meta_start_epoch(params):
+    """First (0-based) epoch of the meta-weighted stage of ``reweight``.
+
+    ``meta_start_frac="auto"`` is the deferral epoch for ``"meta"`` (160 of
+    200 in the reference) and the first epoch for the others.
+    """
+    start = params["meta_start_frac"]
+    if start == "auto":
+        default = REWEIGHTERS[params["reweight"]][1]
+        start = params["defer_frac"] if default == "defer" else default
+    return epoch_at(start, params["max_epochs"])
+
+
 def build_strategy(params):
     """The training strategy of a fit (a fresh object), or None.
 
@@ -378,9 +387,6 @@ def build_strategy(params):
             dominant=params["mfw_dominant"], keep_label=params["mfw_keep_label"],
             stop_epoch=None if stop is None else epoch_at(stop, max_epochs))
     if params["reweight"] is not None:
-        builder, default_start = REWEIGHTERS[params["reweight"]]
-        start = params["meta_start_frac"]
-        if start == "auto":
-            start = params["defer_frac"] if default_start == "defer" else default_start
-        return builder(params, epoch_at(start, max_epochs))
+        builder, _ = REWEIGHTERS[params["reweight"]]
+        return builder(params, meta_start_epoch(params))
     return None
