@@ -171,11 +171,15 @@ class _ImbalancedNet(NeuralNetClassifier):
     def forward(self, X, training=False, device="cpu"):
         """Outputs of ``X``; a large prediction pass runs on a batch-norm-folded copy."""
         self.check_is_fitted()
-        self._fold = not training and _length(X) >= _FOLD_FROM and _has_batch_norm(self.module_)
+        self._fold = not training and self._folds(X)
         try:
             return super().forward(X, training=training, device=device)
         finally:
             self._fold = False
+
+    def _folds(self, X):
+        """Whether a prediction pass over ``X`` is worth folding batch norm for."""
+        return _length(X) >= _FOLD_FROM and _has_batch_norm(self.module_)
 
     def evaluation_step(self, batch, training=False):
         if training:
@@ -223,8 +227,8 @@ class _ImbalancedNet(NeuralNetClassifier):
             )
         iterator = self.get_iterator(self.get_dataset(X), training=False)
         self._set_training(False)
-        fold = _length(X) >= _FOLD_FROM and _has_batch_norm(self.module_)
-        module = self.inference_module("features") if fold else _Features(self.module_)
+        module = self.inference_module("features") if self._folds(X) else \
+            _Features(self.module_)
         with torch.inference_mode(), self.autocast():
             out = [module(self.prepare_input(unpack_data(batch)[0], False))
                    for batch in iterator]
