@@ -113,9 +113,7 @@ register_sampling("class_balanced", _power_law(0.0))
 
 @register_sampling("progressive", schedule=True)
 def _progressive(class_counts, progress):
-    if progress is None:
-        raise ValueError("sampling scheme 'progressive' needs the progress of training.")
-    t = float(np.clip(progress, 0.0, 1.0))
+    t = float(np.clip(0.0 if progress is None else progress, 0.0, 1.0))
     return (1 - t) * sampling_probabilities(class_counts, "instance") + t * (
         sampling_probabilities(class_counts, "class_balanced")
     )
@@ -152,8 +150,6 @@ def sampling_probabilities(class_counts, strategy, *, progress=None):
             f"Unknown sampling strategy {strategy!r}; the registered schemes are "
             f"{list_samplings()}."
         )
-    if strategy == "progressive" and progress is None:
-        progress = 0.0
     return np.asarray(_SAMPLINGS.get(strategy)(class_counts, progress), dtype=np.float64)
 
 
