@@ -4,6 +4,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import torch
+from skorch.dataset import get_len
 
 
 def as_batch_tensor(X):
@@ -26,12 +27,6 @@ def _take(data, index):
     if isinstance(index, slice):
         return data[index]
     return data.index_select(0, index)
-
-
-def _length(data):
-    if isinstance(data, Mapping):
-        return len(next(iter(data.values())))
-    return len(data)
 
 
 class ArrayBatches:
@@ -78,7 +73,7 @@ class ArrayBatches:
         self.sampler = sampler
         self.drop_last = drop_last
         self.generator = generator
-        self.n = _length(X)
+        self.n = get_len(X)
 
     def _order(self):
         if self.sampler is None and not self.shuffle:

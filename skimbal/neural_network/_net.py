@@ -19,7 +19,7 @@ from collections.abc import Mapping
 import numpy as np
 import torch
 from skorch import NeuralNetClassifier
-from skorch.dataset import Dataset, unpack_data
+from skorch.dataset import Dataset, get_len, unpack_data
 from skorch.history import History
 from skorch.utils import to_tensor
 from torch.fx.experimental.optimization import fuse as fx_fuse
@@ -179,7 +179,11 @@ class _ImbalancedNet(NeuralNetClassifier):
 
     def _folds(self, X):
         """Whether a prediction pass over ``X`` is worth folding batch norm for."""
-        return _length(X) >= _FOLD_FROM and _has_batch_norm(self.module_)
+        try:
+            n = get_len(X)
+        except TypeError:  # no length to tell
+            return False
+        return n >= _FOLD_FROM and _has_batch_norm(self.module_)
 
     def evaluation_step(self, batch, training=False):
         if training:
@@ -377,15 +381,6 @@ class _Features(torch.nn.Module):
 
 def _has_batch_norm(module):
     return any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in module.modules())
-
-
-def _length(X):
-    if isinstance(X, Mapping):
-        return _length(next(iter(X.values())))
-    try:
-        return len(X)
-    except TypeError:
-        return 0
 
 
 def _cloned(state):
