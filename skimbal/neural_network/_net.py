@@ -13,12 +13,14 @@ import contextlib
 import copy
 import inspect
 import json
+import math
 import os
 from collections.abc import Mapping
 
 import numpy as np
 import torch
 from skorch import NeuralNetClassifier
+from skorch.callbacks import Callback
 from skorch.dataset import Dataset, get_len, unpack_data
 from skorch.history import History
 from skorch.utils import to_tensor
@@ -246,8 +248,16 @@ class _ImbalancedNet(NeuralNetClassifier):
         return super().fit_loop(X, y, epochs=epochs, **fit_params)
 
     def notify(self, method_name, **cb_kwargs):
-        if method_name == "on_batch_end" and cb_kwargs.get("training"):
-            self._check_finite_loss(cb_kwargs["batch"])
+        if method_name in _BATCH_HOOKS:
+            if method_name == "on_batch_end" and cb_kwargs.get("training"):
+                self._check_finite_loss(cb_kwargs["loss"], cb_kwargs["batch"])
+            # skorch's notify, calling only the callbacks that define this hook
+            # (most only act per epoch; the calls cost a plain loop's time on small nets)
+            getattr(self, method_name)(self, **cb_kwargs)
+            for _, cb in self.callbacks_:
+                if _defines(cb, method_name):
+                    getattr(cb, method_name)(self, **cb_kwargs)
+            return
         super().notify(method_name, **cb_kwargs)
         if method_name == "on_train_begin" and self.resume_point_ is None:
             self.resume_point_ = self.snapshot()
@@ -266,10 +276,10 @@ class _ImbalancedNet(NeuralNetClassifier):
         """Stop training after this epoch (early stopping); the fit is then complete."""
         self.stopped_early_ = True
 
-    def _check_finite_loss(self, batch):
+    def _check_finite_loss(self, loss, batch):
         """Stop with a clear error when the training loss is NaN or infinite."""
-        loss = self.history[-1]["batches"][-1]["train_loss"]  # a float skorch has read
-        if np.isfinite(loss):
+        loss = loss.item()  # skorch has read it already: no further device sync
+        if math.isfinite(loss):
             return
         X = batch[0]["X"] if isinstance(batch[0], Mapping) else batch[0]
         scale = float(torch.as_tensor(X).abs().float().max())
@@ -366,6 +376,14 @@ class _ImbalancedNet(NeuralNetClassifier):
 
 # prediction passes of at least this many examples fold batch norm first
 _FOLD_FROM = 1024
+
+# the hooks skorch calls for every batch
+_BATCH_HOOKS = frozenset({"on_batch_begin", "on_batch_end", "on_grad_computed"})
+
+
+def _defines(callback, hook):
+    """Whether ``callback`` does something in ``hook`` (skorch's base method is a no-op)."""
+    return getattr(type(callback), hook, None) is not getattr(Callback, hook)
 
 
 class _Features(torch.nn.Module):

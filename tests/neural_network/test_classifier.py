@@ -348,3 +348,34 @@ def test_features_need_a_features_method(tabular):
     with pytest.raises(ValueError, match=r"transform_to='features' needs a module with a "
                                          r"features\(x\) method; _NoHead has none"):
         clf.transform(X)
+
+
+def test_user_callbacks_get_every_batch_hook(tabular):
+    # the net calls only callbacks that define a batch hook: those that do
+    # must still see every batch, with the step's outputs
+    from skorch.callbacks import Callback
+
+    class Count(Callback):
+        def initialize(self):
+            self.calls = {"begin": 0, "grad": 0, "end": 0, "losses": []}
+            return self
+
+        def on_batch_begin(self, net, batch=None, training=None, **kwargs):
+            self.calls["begin"] += 1
+
+        def on_grad_computed(self, net, named_parameters, **kwargs):
+            self.calls["grad"] += sum(p.grad is not None for _, p in named_parameters)
+
+        def on_batch_end(self, net, batch=None, training=None, loss=None, **kwargs):
+            self.calls["end"] += 1
+            self.calls["losses"].append(float(loss))
+
+    X, y = tabular
+    clf = ImbalancedNetClassifier(max_epochs=2, batch_size=64, callbacks=[Count()],
+                                  random_state=0).fit(X, y)
+    n_batches = 2 * int(np.ceil(len(X) / 64))
+    (calls,) = [cb.calls for _, cb in clf.net_.callbacks_ if isinstance(cb, Count)]
+    assert calls["begin"] == calls["end"] == n_batches
+    assert calls["grad"] == n_batches * len(list(clf.net_.module_.parameters()))
+    recorded = [b["train_loss"] for epoch in clf.net_.history for b in epoch["batches"]]
+    np.testing.assert_allclose(calls["losses"], recorded)
