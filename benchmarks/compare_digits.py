@@ -1,104 +1,107 @@
 """The README's main job: class-imbalance methods side by side on digits-LT.
 
-Trains skimbal's network (ResNet-8, the methods as parameters) and logistic
-regression with and without imbalanced-learn's RandomOverSampler, and post-hoc
-steps after the ERM network (logit adjustment, tau-normalisation, classifier
-re-training), on a
-long-tailed version of scikit-learn's 8x8 digits (ships with scikit-learn, so
-nothing is downloaded), and prints balanced accuracy and many/medium/few-shot
-accuracy on the balanced test set. A few minutes on 2 CPU cores::
+Logistic regression (alone and with imbalanced-learn's RandomOverSampler),
+skimbal's network (ResNet-8) with the methods as parameters, and post-hoc
+steps after the ERM network, on a long-tailed version of scikit-learn's 8x8
+digits (it ships with scikit-learn: nothing is downloaded), over three seeds
+(each seed draws its own long-tailed subset and trains with it). It runs
+through the benchmark harness: a progress bar over the runs, each finished
+run written to the record file at once (a stopped job resumes), then the
+table (mean ± std over seeds, paired differences against ERM) and a closing
+line on what it shows. A few minutes on 2 CPU cores::
 
     python benchmarks/compare_digits.py
+
+The same sweep as a harness command line::
+
+    skimbal-bench run --data digits-lt --methods lr lr+ros ce ... --seeds 0 1 2 \\
+        --epochs 60 --out runs.jsonl --baseline ce
+
+The committed table: ``python benchmarks/compare_digits.py --out
+benchmarks/results/compare_digits.jsonl``.
 """
 
 import argparse
-import time
+import os
+from pathlib import Path
 
 import numpy as np
-from imblearn.over_sampling import RandomOverSampler
-from imblearn.pipeline import make_pipeline
-from sklearn.base import clone
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import balanced_accuracy_score
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from skimbal import BatchAugmenter, ImbalancedNetClassifier
-from skimbal.calibration import LogitAdjuster, TauNormalizer, make_crt
-from skimbal.datasets import load_digits_lt
-from skimbal.metrics import shot_accuracy
+from skimbal.benchmark import (
+    paired_difference,
+    resolve_data,
+    run_config,
+    seed_scores,
+    summary_table,
+    sweep,
+)
 
-NET_METHODS = {
-    "ERM (ce)": {},
-    "ce + DRW": {"schedule": "drw"},
-    "class_weight=balanced": {"class_weight": "balanced"},
-    "sampler=class_balanced": {"sampler": "class_balanced"},
-    "ce + DRS": {"schedule": "drs"},
-    "focal": {"loss": "focal"},
-    "LDAM + DRW": {"loss": "ldam", "schedule": "drw"},
-    "CDT": {"loss": "cdt"},
-    "logit adjusted": {"loss": "logit_adjusted"},
-    "balanced softmax": {"loss": "balanced_softmax"},
-    "VS": {"loss": "vs"},
-    "MFW (mfw=True)": {"mfw": True},
-    "meta re-weighting": {"reweight": "meta", "meta_dev_size": 2},
-}
+METHODS = [
+    "lr", "lr+ros",                                    # the under-fitting contrast
+    "ce", "ce+drw", "ce+balanced", "ce+sampler", "ce+drs",  # ERM, re-weighting, re-sampling
+    "focal", "ldam+drw", "cdt", "logit_adjusted", "balanced_softmax", "vs",  # losses
+    "ce+mfw", "ce+meta+meta_dev_size=2",               # strategies
+    "ce>logit_adjuster", "ce>tau_norm", "ce>crt",      # post-hoc and decoupled
+]
+METRICS = ("balanced_accuracy", "many_shot", "medium_shot", "few_shot", "g_mean", "ece")
 
 
-def _flatten(X):
-    return X.reshape(len(X), -1)
-
-
-def baselines(seed):
-    flat = FunctionTransformer(_flatten)
-    lr = LogisticRegression(max_iter=2000)
-    return {
-        "logistic regression": make_pipeline(flat, StandardScaler(), lr),
-        "LR + RandomOverSampler": make_pipeline(
-            flat, StandardScaler(), RandomOverSampler(random_state=seed), lr
-        ),
-    }
+def conclusion(records, baseline="ce"):
+    """One line on what the table shows, computed from the records."""
+    by_method = {}
+    for r in records:
+        by_method.setdefault(r["config"]["method"], {})[r["config"]["seed"]] = [r]
+    mean = {m: np.mean(list(seed_scores(s, "balanced_accuracy").values()))
+            for m, s in by_method.items()}
+    best = max(mean, key=mean.get)
+    diff = paired_difference(seed_scores(by_method[best], "balanced_accuracy"),
+                             seed_scores(by_method[baseline], "balanced_accuracy"))
+    few = paired_difference(seed_scores(by_method[best], "few_shot"),
+                            seed_scores(by_method[baseline], "few_shot"))
+    above = [m for m in by_method if m != baseline and mean[m] > mean[baseline]]
+    significant = []
+    for m in above:
+        d = paired_difference(seed_scores(by_method[m], "balanced_accuracy"),
+                              seed_scores(by_method[baseline], "balanced_accuracy"))
+        if d is not None and d["p_value"] < 0.05:
+            significant.append(m)
+    line = (f"Best: {best}, balanced accuracy {100 * mean[best]:.1f}% against "
+            f"{100 * mean[baseline]:.1f}% for ERM ({baseline})")
+    if diff is not None:
+        line += (f"; paired over {len(diff['seeds'])} seeds {100 * diff['mean']:+.1f} points "
+                 f"(p={diff['p_value']:.3f}), few-shot classes {100 * few['mean']:+.1f}")
+    return (line + f". {len(above)} of {len(by_method) - 1} methods average above ERM, "
+            f"{len(significant)} of them by a paired t-test at p < 0.05"
+            + (f" ({', '.join(significant)})." if significant else "."))
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--imbalance-ratio", type=float, default=20)
     parser.add_argument("--epochs", type=int, default=60)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--many", type=int, default=60, help="many-shot: more training images")
-    parser.add_argument("--few", type=int, default=15, help="few-shot: fewer training images")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads (default: this machine's cores)")
+    parser.add_argument("--out", default=str(Path(__file__).parent / "_cache" /
+                                             "compare_digits.jsonl"),
+                        help="record file (a finished run in it is not run again)")
     args = parser.parse_args()
-
-    X, y, X_test, y_test = load_digits_lt(args.imbalance_ratio, random_state=args.seed)
-    counts = np.bincount(y)
-    print(f"digits-LT: {len(y)} training images, per class {counts.tolist()}; "
-          f"balanced test set of {len(y_test)}. ResNet-8, {args.epochs} epochs, seed {args.seed}. "
-          f"Many-shot > {args.many}, few-shot < {args.few} training images.\n")
-    models = dict(baselines(args.seed))
-    for name, params in NET_METHODS.items():
-        models[name] = ImbalancedNetClassifier(
-            module="resnet8", max_epochs=args.epochs, batch_size=64,
-            augment=BatchAugmenter(padding=1, flip=False), random_state=args.seed,
-            **params,
-        )
-    # post-hoc steps after the ERM network (trained again in each pipeline, same seed)
-    erm = models["ERM (ce)"]
-    models["ERM + LogitAdjuster"] = make_pipeline(clone(erm), LogitAdjuster())
-    models["ERM + TauNormalizer"] = TauNormalizer(clone(erm), tau=1.0)
-    models["ERM + cRT"] = make_crt(clone(erm))
-    header = (f"{'method':24s} {'balanced acc':>12s} {'many':>6s} {'medium':>7s} "
-              f"{'few':>6s} {'fit s':>6s}")
-    print(header)
-    print("-" * len(header))
-    for name, model in models.items():
-        start = time.perf_counter()
-        model.fit(X, y)
-        seconds = time.perf_counter() - start
-        pred = model.predict(X_test)
-        shots = shot_accuracy(y_test, pred, counts, labels=np.arange(10),
-                              many_threshold=args.many, few_threshold=args.few)
-        print(f"{name:24s} {balanced_accuracy_score(y_test, pred):12.3f} "
-              f"{shots['many']:6.3f} {shots['medium']:7.3f} {shots['few']:6.3f} {seconds:6.1f}",
-              flush=True)
+    threads = args.threads or os.cpu_count() or 1
+    data = resolve_data("digits-lt", imbalance_ratio=args.imbalance_ratio)
+    configs = []
+    for method in METHODS:
+        budget = {} if method.startswith("lr") else {"max_epochs": args.epochs,
+                                                     "threads": threads}
+        configs += [run_config(data, method, seed, budget=budget) for seed in args.seeds]
+    print(f"digits-LT (ratio {args.imbalance_ratio:g}): {len(METHODS)} methods x "
+          f"{len(args.seeds)} seeds; ResNet-8, {args.epochs} epochs, {threads} torch "
+          f"threads. Records: {args.out}\n", flush=True)
+    records = sweep(configs, args.out)
+    table = summary_table(records, metrics=METRICS, baseline="ce")
+    Path(args.out).with_suffix(".md").write_text(table + "\n")
+    print(table)
+    print(conclusion(records))
 
 
 if __name__ == "__main__":

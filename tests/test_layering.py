@@ -15,6 +15,7 @@ FLOORS = {
     "inspection": 2, "strategies": 2, "callbacks": 2,
     "neural_network": 3,
     "calibration": 4, "datasets": 4,
+    "benchmark": 5,
 }
 
 

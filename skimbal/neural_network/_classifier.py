@@ -561,6 +561,37 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fit
+    def validate_options(self, *, images, sample_weight=False):
+        """Raise for parameters ``fit`` would refuse, without data or training.
+
+        The checks ``fit`` makes first: each parameter's type and range, then
+        the combinations of them (a plain criterion with class weights, two
+        strategies, a sampler schedule with ``schedule='drs'``, ...). Sweeps
+        call it to fail before their first run.
+
+        Parameters
+        ----------
+        images : bool
+            Whether the data will be images (``augment`` applies only to them).
+        sample_weight : bool, default=False
+            Whether ``fit`` will get ``sample_weight``.
+
+        Returns
+        -------
+        self : ImbalancedNetClassifier
+
+        Raises
+        ------
+        sklearn.utils._param_validation.InvalidParameterError
+            For a parameter of the wrong type or out of range.
+        ValueError
+            For a combination ``fit`` refuses; the message names it.
+        """
+        self._validate_params()
+        check_options(self.get_params(deep=False), images=images,
+                      has_sample_weight=sample_weight)
+        return self
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Train the network.

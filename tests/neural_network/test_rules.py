@@ -71,3 +71,17 @@ def test_module_output_width_is_checked_in_fit(tabular, outputs, match):
     X, y = tabular
     with pytest.raises(ValueError, match=match):
         ImbalancedNetClassifier(module=nn.Linear(6, outputs), **FAST).fit(X, y)
+
+
+def test_validate_options_checks_without_data():
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    net = ImbalancedNetClassifier(loss="ldam", schedule="drw", max_epochs=10)
+    assert net.validate_options(images=True) is net
+    with pytest.raises(InvalidParameterError, match="'max_epochs' parameter"):
+        ImbalancedNetClassifier(max_epochs=0).validate_options(images=False)
+    with pytest.raises(ValueError, match="already a schedule"):
+        ImbalancedNetClassifier(sampler="progressive", schedule="drs").validate_options(
+            images=False)
+    with pytest.raises(ValueError, match="augments images, but X is tabular"):
+        ImbalancedNetClassifier(augment=True).validate_options(images=False)

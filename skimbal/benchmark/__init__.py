@@ -1,0 +1,60 @@
+"""The benchmark harness: resumable sweeps of methods over data sets and seeds.
+
+A run is one configuration (data set and its options, method, seed, split,
+budget); its result is one record in a ``.jsonl`` file, written as soon as
+the run ends, keyed on the whole configuration, so a stopped sweep resumes
+where it stopped. Methods are named by combining the registries' names
+(``ldam+drw+mfw``, ``ce>logit_adjuster``, ``lr+smote``); reports (tables
+with spread over seeds and paired tests, per-class and training-curve
+plots) are rendered from the records. The command line is ``skimbal-bench``
+(or ``python -m skimbal.benchmark``).
+"""
+
+from ._cli import main
+from ._datasets import dataset_info, list_datasets, load_split, register_dataset, resolve_data
+from ._methods import (
+    build_model,
+    list_baselines,
+    list_post_hoc,
+    parse_method,
+    register_baseline,
+    register_post_hoc,
+)
+from ._records import RecordFile, config_key, run_config
+from ._report import (
+    group_records,
+    paired_difference,
+    plot_curves,
+    plot_per_class,
+    seed_scores,
+    summary_table,
+)
+from ._run import check_configs, evaluate, make_model, sweep
+
+__all__ = [
+    "RecordFile",
+    "build_model",
+    "check_configs",
+    "config_key",
+    "dataset_info",
+    "evaluate",
+    "group_records",
+    "list_baselines",
+    "list_datasets",
+    "list_post_hoc",
+    "load_split",
+    "main",
+    "make_model",
+    "paired_difference",
+    "parse_method",
+    "plot_curves",
+    "plot_per_class",
+    "register_baseline",
+    "register_dataset",
+    "register_post_hoc",
+    "resolve_data",
+    "run_config",
+    "seed_scores",
+    "summary_table",
+    "sweep",
+]

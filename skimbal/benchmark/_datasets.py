@@ -1,0 +1,190 @@
+"""The data sets the harness runs on, by name: a registry of loaders."""
+
+import os
+
+import numpy as np
+from sklearn.model_selection import StratifiedKFold
+
+from .._augment import BatchAugmenter
+from ..datasets import (
+    get_data_home,
+    load_cifar10_lt,
+    load_cifar100_lt,
+    load_digits_lt,
+    load_fashion_mnist_lt,
+    load_mnist_lt,
+)
+from ..utils import Registry
+
+_DATASETS = Registry("data set")
+
+# the options an image data set takes, with the defaults a run records
+_LT_OPTIONS = ("imbalance_ratio", "profile", "n_max")
+
+
+def register_dataset(name, loader=None, *, kind, options=(), defaults=None,
+                     n_splits=1, estimator_params=None, shot_thresholds=(100, 20)):
+    """Make a data set known to the harness under ``name``.
+
+    Parameters
+    ----------
+    name : str
+        The name a sweep passes (``--data NAME``).
+    loader : callable, default=None
+        ``loader(split, *, seed, data_home, download, **options)`` returning
+        ``(X, y, X_test, y_test)``: the training and test data of one split
+        (``split`` counts from 0 to ``n_splits - 1``; ``seed`` is the subset
+        seed, for data sets that draw one). Used as a decorator when None.
+    kind : {"images", "tabular"}
+        Which networks and baselines apply: image data get a ResNet and are
+        flattened for logistic regression; tabular data are standardised
+        (``StandardScaler`` fitted on the training split) for every model.
+    options : tuple of str, default=()
+        The keyword options the loader takes (e.g. ``imbalance_ratio``).
+    defaults : dict, default=None
+        Values of ``options`` when a sweep leaves them out; recorded in each
+        run's configuration.
+    n_splits : int, default=1
+        Number of train/test splits (folds of a cross-validation).
+    estimator_params : dict, default=None
+        Network parameters this data set's runs start from (module,
+        batch size, augmentation), before the method and budget.
+    shot_thresholds : (int, int), default=(100, 20)
+        Training images above which a class is many-shot and below which it
+        is few-shot.
+
+    Returns
+    -------
+    loader or decorator
+    """
+    if kind not in ("images", "tabular"):
+        raise ValueError(f"kind must be 'images' or 'tabular'; got {kind!r}.")
+    defaults = dict(defaults or {})
+    unknown = set(defaults) - set(options)
+    if unknown:
+        raise ValueError(f"defaults name options the loader does not take: {sorted(unknown)}")
+    return _DATASETS.register(
+        name, loader, kind=kind, options=tuple(options), defaults=defaults,
+        n_splits=int(n_splits), estimator_params=dict(estimator_params or {}),
+        shot_thresholds=tuple(shot_thresholds),
+    )
+
+
+def list_datasets():
+    """Names of the data sets the harness knows, sorted."""
+    return _DATASETS.names()
+
+
+def dataset_info(name):
+    """What is registered with data set ``name`` (kind, options, defaults, ...)."""
+    return _DATASETS.info(name)
+
+
+def resolve_data(name, **options):
+    """The full data specification of a run: ``name`` and every option's value.
+
+    Parameters
+    ----------
+    name : str
+        A registered data set.
+    **options
+        Option values; those left out take the data set's defaults.
+
+    Returns
+    -------
+    spec : dict
+
+    Raises
+    ------
+    ValueError
+        For an unknown data set or an option it does not take.
+    """
+    info = _DATASETS.info(name)
+    unknown = sorted(k for k, v in options.items() if v is not None and k not in info["options"])
+    if unknown:
+        raise ValueError(
+            f"Data set {name!r} takes the options {list(info['options'])}; got "
+            f"{unknown}.")
+    spec = {"name": name, **info["defaults"]}
+    spec.update({k: v for k, v in options.items() if v is not None})
+    return spec
+
+
+def load_split(spec, split, seed, data_home=None, download=False):
+    """``(X, y, X_test, y_test)`` of one split of the data set ``spec`` describes."""
+    spec = dict(spec)
+    name = spec.pop("name")
+    loader = _DATASETS.get(name)
+    n_splits = _DATASETS.info(name)["n_splits"]
+    if not 0 <= split < n_splits:
+        raise ValueError(f"Data set {name!r} has splits 0 to {n_splits - 1}; got {split}.")
+    return loader(split, seed=seed, data_home=data_home, download=download, **spec)
+
+
+# ------------------------------------------------------------- long-tailed images
+def _lt(load):
+    def loader(split, *, seed, data_home, download, imbalance_ratio, profile, n_max):
+        return load(imbalance_ratio, profile, n_max=n_max, random_state=seed,
+                    data_home=data_home, download=download)
+    return loader
+
+
+def _digits(split, *, seed, data_home, download, imbalance_ratio, profile, n_max):
+    return load_digits_lt(imbalance_ratio, profile, n_max=n_max, random_state=seed)
+
+
+register_dataset(
+    "digits-lt", _digits, kind="images", options=_LT_OPTIONS,
+    defaults={"imbalance_ratio": 20, "profile": "exponential", "n_max": 120},
+    # 8x8 images: the small ResNet, and shifts of one pixel without flips
+    estimator_params={"module": "resnet8", "batch_size": 64,
+                      "augment": BatchAugmenter(padding=1, flip=False)},
+    shot_thresholds=(60, 15),
+)
+for _name, _load, _n_max in (("mnist-lt", load_mnist_lt, 5000),
+                             ("fashion-mnist-lt", load_fashion_mnist_lt, 5000),
+                             ("cifar10-lt", load_cifar10_lt, 5000),
+                             ("cifar100-lt", load_cifar100_lt, 500)):
+    register_dataset(
+        _name, _lt(_load), kind="images", options=_LT_OPTIONS,
+        defaults={"imbalance_ratio": 100, "profile": "exponential", "n_max": _n_max},
+        estimator_params={"module": "resnet32"},
+    )
+
+
+# -------------------------------------------------- imbalanced-learn's tabular sets
+# the 27 binary sets of imblearn.datasets.fetch_datasets (Zenodo record 61452)
+IMBLEARN_SETS = (
+    "ecoli", "optical_digits", "satimage", "pen_digits", "abalone", "sick_euthyroid",
+    "spectrometer", "car_eval_34", "isolet", "us_crime", "yeast_ml8", "scene",
+    "libras_move", "thyroid_sick", "coil_2000", "arrhythmia", "solar_flare_m0", "oil",
+    "car_eval_4", "wine_quality", "letter_img", "yeast_me2", "webpage", "ozone_level",
+    "mammography", "protein_homo", "abalone_19",
+)
+
+
+def _imblearn(name):
+    def loader(split, *, seed, data_home, download):
+        from imblearn.datasets import fetch_datasets
+
+        home = get_data_home(data_home)
+        path = os.path.join(home, "zenodo")
+        try:
+            bunch = fetch_datasets(data_home=home, filter_data=(name,),
+                                   download_if_missing=download)[name]
+        except OSError as exc:
+            raise FileNotFoundError(
+                f"imbalanced-learn's data set {name!r} is not in {path} "
+                "(fetch_datasets' layout: zenodo/x<ID>data.npz); pass download=True "
+                "or point data_home at a folder holding it.") from exc
+        X, y = bunch.data.astype(np.float32), bunch.target
+        # one protocol for every set: stratified 5-fold CV, shuffled with seed 0
+        folds = StratifiedKFold(5, shuffle=True, random_state=0)
+        train, test = list(folds.split(X, y))[split]
+        return X[train], y[train], X[test], y[test]
+    return loader
+
+
+for _name in IMBLEARN_SETS:
+    register_dataset(_name, _imblearn(_name), kind="tabular", n_splits=5,
+                     estimator_params={"module": "mlp"}, shot_thresholds=(100, 20))

@@ -1,0 +1,329 @@
+"""Methods by name: ``ldam+drw+mfw``, ``ce>logit_adjuster``, ``lr+smote``.
+
+A method is ``TRAINING[>POST_HOC]``. ``TRAINING`` is tokens joined by ``+``:
+
+- for skimbal's network, any of: a registered loss (``ce``, ``ldam``, ...;
+  ``ce`` when none is named), ``drw`` or ``drs`` (``schedule``), ``mfw``, a
+  meta re-weighting scheme (``meta``, ``l2rw``, ``meta_weight_net``), ``sampler`` (the
+  class-balanced sampler) or a registered sampling scheme (``sqrt``,
+  ``progressive``, ...), a class weighting (``balanced``,
+  ``effective_number``), and ``name=value`` for any estimator parameter
+  (``lr=0.05``, ``class_weight=effective_number``);
+- or a baseline's name first (``lr``: logistic regression), followed by its
+  own tokens (for ``lr``: an imbalanced-learn sampler, ``ros``, ``smote``,
+  ..., or ``balanced``).
+
+``POST_HOC`` is a registered post-hoc step applied to the trained network,
+optionally with parameters: ``logit_adjuster``, ``tau_norm(tau=0.5)``,
+``class_temperature``, ``scale_bias``, ``crt``, ``ncm``.
+"""
+
+import ast
+import re
+
+from imblearn import combine, over_sampling, under_sampling
+from imblearn.pipeline import make_pipeline as make_imb_pipeline
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+from ..calibration import (
+    ClassScaleBias,
+    ClassTemperature,
+    LogitAdjuster,
+    TauNormalizer,
+    make_crt,
+    make_ncm,
+)
+from ..losses import list_losses
+from ..neural_network import ImbalancedNetClassifier
+from ..sampling import list_samplings
+from ..utils import Registry
+
+_BASELINES = Registry("baseline")
+_POST_HOC = Registry("post-hoc step")
+
+
+
+def _options(parameter):
+    """The string values the estimator accepts for ``parameter``."""
+    (options,) = [c.options for c in ImbalancedNetClassifier._parameter_constraints[parameter]
+                  if hasattr(c, "options")]
+    return tuple(sorted(options))
+
+
+_SCHEDULES = _options("schedule")
+_REWEIGHTS = _options("reweight")
+_CLASS_WEIGHTS = _options("class_weight")
+_CALL = re.compile(r"^([A-Za-z_][\w-]*)(?:\((.*)\))?$")
+
+
+def register_baseline(name, builder=None, *, description=""):
+    """Make a model that is not skimbal's network a method's first token.
+
+    Parameters
+    ----------
+    name : str
+        The token (``lr``).
+    builder : callable, default=None
+        ``builder(tokens, *, kind, seed)`` returning an unfitted estimator:
+        ``tokens`` are the method's further ``+`` tokens, ``kind`` is
+        ``"images"`` or ``"tabular"``. It raises ``ValueError`` naming a
+        token it does not know. Used as a decorator when None.
+    description : str, default=""
+        One line for listings.
+    """
+    return _BASELINES.register(name, builder, description=description)
+
+
+def register_post_hoc(name, builder=None, *, description=""):
+    """Make a post-hoc step usable after ``>`` in a method.
+
+    Parameters
+    ----------
+    name : str
+        The name after ``>``.
+    builder : callable, default=None
+        ``builder(network, **params)`` returning an estimator that trains
+        ``network`` and applies the step (a pipeline, or a wrapper). Used as a
+        decorator when None.
+    description : str, default=""
+        One line for listings.
+    """
+    return _POST_HOC.register(name, builder, description=description)
+
+
+def list_baselines():
+    """Names of the registered baselines."""
+    return _BASELINES.names()
+
+
+def list_post_hoc():
+    """Names of the registered post-hoc steps."""
+    return _POST_HOC.names()
+
+
+def parse_method(method):
+    """Split a method name into its parts.
+
+    Parameters
+    ----------
+    method : str
+        For example ``"ldam+drw"``, ``"ce>tau_norm(tau=0.5)"``, ``"lr+smote"``.
+
+    Returns
+    -------
+    parts : dict
+        ``{"baseline": name or None, "tokens": [...], "network_params": dict,
+        "post_hoc": name or None, "post_hoc_params": dict}``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown token, baseline or post-hoc step, or tokens that
+        contradict each other; the message names them.
+    """
+    if not isinstance(method, str) or not method.strip():
+        raise ValueError(f"A method is a non-empty string; got {method!r}.")
+    training, _, post = method.partition(">")
+    if ">" in post:
+        raise ValueError(f"Method {method!r}: one post-hoc step at most (one '>').")
+    tokens = [t.strip() for t in training.split("+")]
+    if not all(tokens):
+        raise ValueError(f"Method {method!r} has an empty token (a '+' too many).")
+    parts = {"baseline": None, "tokens": tokens, "network_params": {},
+             "post_hoc": None, "post_hoc_params": {}}
+    if tokens[0] in _BASELINES:
+        parts["baseline"], parts["tokens"] = tokens[0], tokens[1:]
+    else:
+        parts["network_params"] = _network_params(method, tokens)
+    if post.strip():
+        name, params = _call(method, post.strip())
+        if name not in _POST_HOC:
+            raise ValueError(
+                f"Method {method!r}: unknown post-hoc step {name!r}; the post-hoc steps "
+                f"are {list_post_hoc()}.")
+        if parts["baseline"] is not None:
+            raise ValueError(
+                f"Method {method!r}: post-hoc steps apply to skimbal's network, not to "
+                f"the baseline {parts['baseline']!r}.")
+        parts["post_hoc"], parts["post_hoc_params"] = name, params
+    return parts
+
+
+def build_model(method, *, kind, seed, network_params=None):
+    """The unfitted estimator a method names, for data of ``kind``.
+
+    Parameters
+    ----------
+    method : str
+        A method (see :func:`parse_method`).
+    kind : {"images", "tabular"}
+        The data's kind: tabular models start with a ``StandardScaler``.
+    seed : int
+        ``random_state`` of the network and of every sampler.
+    network_params : dict, default=None
+        The network's parameters before the method's (data set defaults
+        and the budget: module, epochs, batch size, device, ...).
+
+    Returns
+    -------
+    estimator : estimator object
+
+    Raises
+    ------
+    ValueError
+        If the method is unknown, or the network would refuse its parameters
+        in ``fit`` (checked here, before any training).
+    """
+    parts = parse_method(method)
+    if parts["baseline"] is not None:
+        try:
+            return _BASELINES.get(parts["baseline"])(parts["tokens"], kind=kind, seed=seed)
+        except ValueError as exc:
+            raise ValueError(f"Method {method!r}: {exc}") from exc
+    params = {**(network_params or {}), **parts["network_params"], "random_state": seed}
+    try:
+        net = ImbalancedNetClassifier(**params)
+        net.validate_options(images=kind == "images")
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"Method {method!r}: the network refuses it: {exc}") from exc
+    if parts["post_hoc"] is not None:
+        model = _POST_HOC.get(parts["post_hoc"])(net, **parts["post_hoc_params"])
+    else:
+        model = net
+    return make_pipeline(StandardScaler(), model) if kind == "tabular" else model
+
+
+def _network_params(method, tokens):
+    params = {}
+
+    def put(key, value, token):
+        if key in params and params[key] != value:
+            raise ValueError(
+                f"Method {method!r}: {token!r} sets {key}={value!r}, but an earlier "
+                f"token set {key}={params[key]!r}.")
+        params[key] = value
+
+    known = set(ImbalancedNetClassifier().get_params())
+    for token in tokens:
+        if "=" in token:
+            key, _, raw = token.partition("=")
+            if key not in known:
+                raise ValueError(
+                    f"Method {method!r}: {key!r} is not a parameter of "
+                    "ImbalancedNetClassifier.")
+            put(key, _literal(raw), token)
+        elif token in list_losses():
+            put("loss", token, token)
+        elif token in _SCHEDULES:
+            put("schedule", token, token)
+        elif token == "mfw":
+            put("mfw", True, token)
+        elif token in _REWEIGHTS:
+            put("reweight", token, token)
+        elif token == "sampler":
+            put("sampler", "class_balanced", token)
+        elif token in list_samplings():
+            put("sampler", token, token)
+        elif token in _CLASS_WEIGHTS:
+            put("class_weight", token, token)
+        else:
+            raise ValueError(
+                f"Method {method!r}: unknown token {token!r}. A network method combines "
+                f"a loss {list_losses()}, a schedule {list(_SCHEDULES)}, 'mfw', a "
+                f"re-weighting {list(_REWEIGHTS)}, 'sampler' or a sampling scheme "
+                f"{list_samplings()}, a class weighting {list(_CLASS_WEIGHTS)} and "
+                f"name=value parameters; a baseline starts with one of {list_baselines()}.")
+    return params
+
+
+def _literal(raw):
+    try:
+        return ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        return raw  # a bare word: a string option such as effective_number
+
+
+def _call(method, text):
+    match = _CALL.match(text)
+    if match is None:
+        raise ValueError(f"Method {method!r}: cannot read the post-hoc step {text!r}; "
+                         "write name or name(param=value, ...).")
+    name, args = match.groups()
+    params = {}
+    for item in filter(None, (a.strip() for a in (args or "").split(","))):
+        key, sep, raw = item.partition("=")
+        if not sep:
+            raise ValueError(f"Method {method!r}: post-hoc parameter {item!r} needs "
+                             "name=value.")
+        params[key.strip()] = _literal(raw.strip())
+    return name, params
+
+
+# ------------------------------------------------------------------ post-hoc steps
+def _after(step):
+    def build(net, **params):
+        return make_pipeline(net, step(**params))
+    return build
+
+
+register_post_hoc("logit_adjuster", _after(LogitAdjuster),
+                  description="subtract tau * log prior from the logits")
+register_post_hoc("class_temperature", _after(ClassTemperature),
+                  description="post-hoc class-dependent temperatures")
+register_post_hoc("scale_bias", _after(ClassScaleBias),
+                  description="per-class scale and bias fitted on the training logits")
+register_post_hoc("tau_norm", lambda net, **p: TauNormalizer(net, **p),
+                  description="tau-normalised classifier weights")
+register_post_hoc("crt", lambda net, **p: make_crt(net, **p),
+                  description="classifier re-trained on frozen features, class-balanced")
+register_post_hoc("ncm", lambda net, **p: make_ncm(net, **p),
+                  description="nearest class mean on the network's features")
+
+
+# -------------------------------------------------------- logistic regression
+# imbalanced-learn's samplers by short name (and by class name)
+_IMBLEARN_SAMPLERS = {
+    "ros": over_sampling.RandomOverSampler, "smote": over_sampling.SMOTE,
+    "borderline_smote": over_sampling.BorderlineSMOTE, "svm_smote": over_sampling.SVMSMOTE,
+    "adasyn": over_sampling.ADASYN, "rus": under_sampling.RandomUnderSampler,
+    "nearmiss": under_sampling.NearMiss, "tomek": under_sampling.TomekLinks,
+    "enn": under_sampling.EditedNearestNeighbours,
+    "cnn": under_sampling.CondensedNearestNeighbour,
+    "oss": under_sampling.OneSidedSelection,
+    "iht": under_sampling.InstanceHardnessThreshold,
+    "smoteenn": combine.SMOTEENN, "smotetomek": combine.SMOTETomek,
+}
+_IMBLEARN_SAMPLERS.update({cls.__name__: cls for cls in list(_IMBLEARN_SAMPLERS.values())})
+
+
+def imblearn_sampler(token, seed):
+    """The imbalanced-learn sampler a token names (``ros``, ``SMOTE``, ...)."""
+    cls = _IMBLEARN_SAMPLERS[token]
+    return cls(random_state=seed) if "random_state" in cls().get_params() else cls()
+
+
+def _flatten(X):
+    return X.reshape(len(X), -1)
+
+
+@register_baseline("lr", description="logistic regression, optionally with a sampler")
+def _logistic_regression(tokens, *, kind, seed):
+    lr_params, sampler = {}, None
+    for token in tokens:
+        if token == "balanced":
+            lr_params["class_weight"] = "balanced"
+        elif token in _IMBLEARN_SAMPLERS and sampler is None:
+            sampler = imblearn_sampler(token, seed)
+        else:
+            raise ValueError(
+                f"Logistic regression takes one imbalanced-learn sampler "
+                f"{sorted(k for k in _IMBLEARN_SAMPLERS if k.islower())} and 'balanced'; "
+                f"got {token!r}.")
+    steps = [FunctionTransformer(_flatten)] if kind == "images" else []
+    steps.append(StandardScaler())
+    if sampler is not None:
+        steps.append(sampler)
+    steps.append(LogisticRegression(max_iter=2000, **lr_params))
+    return make_imb_pipeline(*steps)

@@ -1,0 +1,259 @@
+"""Tables and plots from records, without training again."""
+
+import json
+
+import numpy as np
+
+DEFAULT_METRICS = ("balanced_accuracy", "many_shot", "medium_shot", "few_shot", "g_mean",
+                   "macro_f1", "ece")
+_PERCENT = {"balanced_accuracy", "many_shot", "medium_shot", "few_shot", "g_mean",
+            "macro_f1", "ece", "balanced_accuracy_train"}
+
+
+def group_records(records):
+    """Records grouped by setting: the same data and budget, any method and seed.
+
+    Runs without a budget (baselines such as logistic regression, which have
+    no epochs to count) join every setting of their data.
+
+    Returns
+    -------
+    groups : dict
+        ``{setting: {method: {seed: [records of its splits]}}}``, ``setting``
+        a JSON string of the data specification and the budget; methods in
+        the order they first appear.
+    """
+    def setting(data, budget):
+        return json.dumps({"data": data, "budget": budget}, sort_keys=True)
+
+    budgets = {}
+    for record in records:
+        config = record["config"]
+        data = json.dumps(config["data"], sort_keys=True)
+        budgets.setdefault(data, [])
+        if config["budget"] and config["budget"] not in budgets[data]:
+            budgets[data].append(config["budget"])
+    groups = {}
+    for record in records:
+        config = record["config"]
+        data = json.dumps(config["data"], sort_keys=True)
+        targets = [config["budget"]] if config["budget"] else budgets[data] or [{}]
+        for budget in targets:
+            by_method = groups.setdefault(setting(config["data"], budget), {})
+            by_method.setdefault(config["method"], {}).setdefault(
+                config["seed"], []).append(record)
+    return groups
+
+
+def seed_scores(by_seed, metric):
+    """``{seed: score}``: each seed's mean over its splits (None if a split lacks it)."""
+    scores = {}
+    for seed, runs in sorted(by_seed.items()):
+        values = [r.get(metric) for r in runs]
+        scores[seed] = None if any(v is None for v in values) else float(np.mean(values))
+    return scores
+
+
+def paired_difference(scores, baseline_scores):
+    """Method minus baseline on their common seeds, with a two-sided paired t-test.
+
+    Parameters
+    ----------
+    scores, baseline_scores : dict
+        ``{seed: score}``.
+
+    Returns
+    -------
+    result : dict or None
+        ``{"seeds", "differences", "mean", "std", "p_value"}``; None with fewer
+        than two common seeds (no test is possible). ``p_value`` is NaN when
+        every difference is the same.
+    """
+    from scipy.stats import ttest_rel
+
+    seeds = sorted(s for s in scores if s in baseline_scores
+                   and scores[s] is not None and baseline_scores[s] is not None)
+    if len(seeds) < 2:
+        return None
+    a = np.array([scores[s] for s in seeds])
+    b = np.array([baseline_scores[s] for s in seeds])
+    d = a - b
+    p_value = float(ttest_rel(a, b).pvalue) if np.ptp(d) > 0 else float("nan")
+    return {"seeds": seeds, "differences": d.tolist(), "mean": float(d.mean()),
+            "std": float(d.std(ddof=1)), "p_value": p_value}
+
+
+def summary_table(records, *, metrics=DEFAULT_METRICS, baseline=None):
+    """Markdown tables: mean and spread over seeds, paired differences to a baseline.
+
+    One table per setting (data and budget). Each cell is the mean over
+    seeds of each seed's mean over splits, ± the sample standard deviation
+    over seeds; accuracies, G-mean, macro-F1 and ECE in %. With ``baseline``,
+    a second table gives each method minus the baseline on their common
+    seeds: the mean, each seed's difference, and the paired t-test's p.
+
+    Parameters
+    ----------
+    records : list of dict
+    metrics : sequence of str, default=DEFAULT_METRICS
+        Record fields to show.
+    baseline : str, default=None
+        A method of the records.
+
+    Returns
+    -------
+    markdown : str
+    """
+    out = []
+    for setting, methods in group_records(records).items():
+        if baseline is not None and baseline not in methods:
+            raise ValueError(f"baseline {baseline!r} has no runs in the records; their "
+                             f"methods are {list(methods)}.")
+        out.append(_setting_header(setting, methods))
+        out.append("| method | seeds | " + " | ".join(metrics) + " | fit s |")
+        out.append("|---|---|" + "---|" * (len(metrics) + 1))
+        for method, by_seed in methods.items():
+            cells = [_cell(list(seed_scores(by_seed, m).values()), m) for m in metrics]
+            fit = np.mean([r["fit_seconds"] for runs in by_seed.values() for r in runs])
+            out.append(f"| {method} | {len(by_seed)} | " + " | ".join(cells)
+                       + f" | {fit:.1f} |")
+        if baseline is not None:
+            out += _paired_table(methods, baseline, metrics)
+        out.append("")
+    return "\n".join(out)
+
+
+def plot_per_class(records, path, *, methods=None):
+    """Per-class test accuracy (bars, one group per class) and the shot groups.
+
+    Parameters
+    ----------
+    records : list of dict
+        Records of one setting.
+    path : str or path-like
+        Image file to write.
+    methods : list of str, default=None
+        Methods to show (default: all, in record order).
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    groups = group_records(records)
+    if len(groups) != 1:
+        raise ValueError(f"plot_per_class takes the records of one setting; got "
+                         f"{len(groups)} settings.")
+    (by_method,) = groups.values()
+    methods = list(by_method) if methods is None else list(methods)
+    first = next(iter(next(iter(by_method.values())).values()))[0]
+    n_classes = len(first["classes"])
+    fig, (ax_class, ax_shot) = plt.subplots(1, 2, figsize=(12, 4),
+                                            gridspec_kw={"width_ratios": [3, 1]})
+    width = 0.8 / len(methods)
+    for i, method in enumerate(methods):
+        runs = [r for rs in by_method[method].values() for r in rs]
+        per_class = 100 * np.mean([r["per_class_test"] for r in runs], axis=0)
+        ax_class.bar(np.arange(n_classes) + i * width, per_class, width, label=method)
+        shots = [100 * np.mean(v) if v else np.nan
+                 for v in ([r[f"{g}_shot"] for r in runs if r[f"{g}_shot"] is not None]
+                           for g in ("many", "medium", "few"))]
+        ax_shot.bar(np.arange(3) + i * width, shots, width, label=method)
+    ax_class.set_xticks(np.arange(n_classes) + 0.4 - width / 2)
+    ax_class.set_xticklabels([f"{c}\n({n})" for c, n in zip(first["classes"],
+                                                           first["train_counts"])])
+    ax_class.set_xlabel("class (training examples)")
+    ax_class.set_ylabel("test accuracy (%)")
+    ax_shot.set_xticks(np.arange(3) + 0.4 - width / 2)
+    ax_shot.set_xticklabels(["many", "medium", "few"])
+    ax_class.legend(fontsize="small", ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    return fig
+
+
+def plot_curves(records, path, *, methods=None):
+    """Training loss and learning rate per epoch (mean over seeds), per method.
+
+    Parameters and returns as :func:`plot_per_class`; runs without a network
+    (baselines) are left out.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    fig, (ax_loss, ax_lr) = plt.subplots(1, 2, figsize=(11, 4))
+    by_method = {}
+    for record in records:
+        if record.get("curves"):
+            by_method.setdefault(record["config"]["method"], []).append(record["curves"])
+    for method in (list(by_method) if methods is None else methods):
+        curves = by_method.get(method, [])
+        if not curves:
+            continue
+        n = min(len(c["train_loss"]) for c in curves)
+        epochs = np.arange(1, n + 1)
+        ax_loss.plot(epochs, np.mean([c["train_loss"][:n] for c in curves], axis=0),
+                     label=method)
+        if all(c.get("lr") and None not in c["lr"][:n] for c in curves):
+            ax_lr.plot(epochs, np.mean([c["lr"][:n] for c in curves], axis=0), label=method)
+    ax_loss.set(xlabel="epoch", ylabel="training loss", yscale="log")
+    ax_lr.set(xlabel="epoch", ylabel="learning rate", yscale="log")
+    ax_loss.legend(fontsize="small")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    return fig
+
+
+# ------------------------------------------------------------------- helpers
+def _cell(values, metric):
+    values = [v for v in values if v is not None]
+    if not values:
+        return "-"
+    v = np.array(values) * (100 if metric in _PERCENT else 1)
+    return f"{v.mean():.2f}" + (f" ± {v.std(ddof=1):.2f}" if len(v) > 1 else "")
+
+
+def _paired_table(methods, baseline, metrics):
+    base = methods[baseline]
+    lines = ["", f"Paired against {baseline} (method minus {baseline} on the same seeds; "
+             "mean, then each seed's difference; two-sided paired t-test p):", "",
+             "| method | seeds | " + " | ".join(metrics) + " |",
+             "|---|---|" + "---|" * len(metrics)]
+    for method, by_seed in methods.items():
+        if method == baseline:
+            continue
+        cells, n = [], 0
+        for metric in metrics:
+            result = paired_difference(seed_scores(by_seed, metric),
+                                       seed_scores(base, metric))
+            if result is None:
+                cells.append("-")
+                continue
+            n = len(result["seeds"])
+            scale = 100 if metric in _PERCENT else 1
+            diffs = ", ".join(f"{scale * d:+.1f}" for d in result["differences"])
+            cells.append(f"{scale * result['mean']:+.2f} ({diffs}; p={result['p_value']:.3f})")
+        if n:
+            lines.append(f"| {method} | {n} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _setting_header(setting, methods):
+    spec = json.loads(setting)
+    first = next(iter(next(iter(methods.values())).values()))[0]
+    data = ", ".join(f"{k} {v}" for k, v in spec["data"].items() if k != "name")
+    budget = ", ".join(f"{k} {v}" for k, v in spec["budget"].items()) or "defaults"
+    env = first["environment"]
+    seeds = sorted({s for by_seed in methods.values() for s in by_seed})
+    return (f"### {spec['data']['name']}" + (f" ({data})" if data else "") + "\n\n"
+            f"Budget: {budget}. Seeds {seeds}. Training examples per class (seed "
+            f"{next(iter(next(iter(methods.values()))))}, split {first['config']['split']}): "
+            f"{first['train_counts']}. Mean ± sample std over seeds; accuracies, G-mean, "
+            f"macro-F1 and ECE in %. skimbal {env['skimbal']}, torch {env['torch']}, "
+            f"device {env['device']}, {env['threads']} torch threads.\n")

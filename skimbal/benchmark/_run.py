@@ -1,0 +1,307 @@
+"""Running configurations: one run, and a resumable, parallel sweep."""
+
+import contextlib
+import functools
+import json
+import os
+import platform
+import subprocess
+import time
+
+import imblearn
+import numpy as np
+import sklearn
+import torch
+from imblearn.metrics import geometric_mean_score
+from joblib import Parallel, delayed, parallel_config
+from sklearn.base import BaseEstimator
+from sklearn.metrics import balanced_accuracy_score, f1_score
+
+from .. import __version__
+from ..metrics import expected_calibration_error, per_class_accuracy, shot_accuracy
+from ..neural_network import ImbalancedNetClassifier
+from ._datasets import dataset_info, load_split
+from ._methods import build_model
+from ._records import RecordFile, config_key
+
+
+def make_model(config):
+    """The unfitted estimator of a run configuration (checks it, trains nothing).
+
+    Parameters
+    ----------
+    config : dict
+        A run configuration (see :func:`run_config`).
+
+    Returns
+    -------
+    estimator : estimator object
+
+    Raises
+    ------
+    ValueError
+        For an unknown data set or method, or a method the network refuses.
+    """
+    info = dataset_info(config["data"]["name"])
+    budget = {k: v for k, v in config["budget"].items() if k != "threads"}
+    known = set(ImbalancedNetClassifier().get_params())
+    unknown = sorted(set(budget) - known)
+    if unknown:
+        raise ValueError(f"Budget settings {unknown} are not ImbalancedNetClassifier "
+                         "parameters.")
+    return build_model(config["method"], kind=info["kind"], seed=config["seed"],
+                       network_params={**info["estimator_params"], **budget})
+
+
+def check_configs(configs):
+    """Raise, before any training, for a configuration that cannot run.
+
+    Every data set, method and combination is checked (see
+    :func:`make_model`); the first error names its run.
+    """
+    for config in configs:
+        try:
+            make_model(config)
+        except ValueError as exc:
+            raise ValueError(f"{_label(config)}: {exc}") from exc
+
+
+def evaluate(config, *, data_home=None, download=False, verbose=0):
+    """Train and score one run; return its record.
+
+    Parameters
+    ----------
+    config : dict
+        A run configuration (see :func:`run_config`).
+    data_home : str, default=None
+        Where the data sets are (see :func:`skimbal.datasets.get_data_home`).
+    download : bool, default=False
+        Whether a missing data set may be downloaded.
+    verbose : int, default=0
+        The network's ``verbose`` (1: a line per epoch).
+
+    Returns
+    -------
+    record : dict
+        The configuration and its key, the scores on the test and the
+        training data (per class, balanced, many/medium/few-shot, G-mean,
+        macro-F1, expected calibration error, log-loss), the network's
+        per-epoch training loss and learning rate, fit and predict seconds,
+        and the environment (versions, device, threads, commit).
+    """
+    model = make_model(config)
+    if verbose and hasattr(model, "set_params"):
+        with contextlib.suppress(ValueError):
+            _find_net(model, fitted=False).set_params(verbose=verbose)
+    X, y, X_test, y_test = _load(json.dumps(config["data"], sort_keys=True), config["split"],
+                                 config["seed"], data_home, download)
+    threads = config["budget"].get("threads")
+    with _torch_threads(threads):
+        start = time.perf_counter()
+        model.fit(X, y)
+        fit_seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        proba = model.predict_proba(X_test) if hasattr(model, "predict_proba") else None
+        pred = model.classes_[proba.argmax(1)] if proba is not None else model.predict(X_test)
+        predict_seconds = time.perf_counter() - start
+        train_pred = model.predict(X)
+        used_threads = torch.get_num_threads()
+    classes = np.asarray(model.classes_)
+    counts = np.array([np.sum(y == c) for c in classes])
+    many, few = dataset_info(config["data"]["name"])["shot_thresholds"]
+    record = {
+        "key": config_key(config), "config": config,
+        "classes": classes.tolist(), "train_counts": counts.tolist(),
+        **_scores(y_test, pred, proba, classes, counts, many, few),
+        "per_class_train": per_class_accuracy(y, train_pred, labels=classes).tolist(),
+        "balanced_accuracy_train": float(balanced_accuracy_score(y, train_pred)),
+        "fit_seconds": fit_seconds, "predict_seconds": predict_seconds,
+        **_curves(model),
+        "environment": {**ENVIRONMENT, "threads": used_threads,
+                        "device": _device(model)},
+    }
+    return record
+
+
+def sweep(configs, path, *, n_jobs=1, scheduler=None, data_home=None, download=False,
+          progress=True, verbose=0):
+    """Run every configuration not yet in the record file; return all their records.
+
+    Each finished run is appended to ``path`` at once, so a sweep that is
+    stopped (Ctrl-C, a crash, a lost worker) keeps its finished runs and the
+    same call resumes it: a configuration whose key is in the file is not run
+    again, and one whose settings changed has another key and is run.
+
+    Parameters
+    ----------
+    configs : list of dict
+        Run configurations (see :func:`run_config`).
+    path : str or path-like
+        The ``.jsonl`` record file.
+    n_jobs : int, default=1
+        Runs at once (joblib; -1: all workers of ``scheduler``). Give each run
+        ``threads`` in its budget so that runs do not oversubscribe the cores.
+    scheduler : str or distributed.Client, default=None
+        A ``dask.distributed`` scheduler's address (or client): the runs go to
+        its workers through joblib's dask backend.
+    data_home, download, verbose
+        As in :func:`evaluate`.
+    progress : bool, default=True
+        Show a progress bar over the runs.
+
+    Returns
+    -------
+    records : list of dict
+        One per configuration, in the order of ``configs``.
+    """
+    check_configs(configs)
+    store = RecordFile(path)
+    done = store.keys()
+    todo, seen = [], set(done)
+    for config in configs:
+        key = config_key(config)
+        if key not in seen:
+            todo.append(config)
+            seen.add(key)
+    if todo:
+        run = delayed(evaluate)
+        with _backend(scheduler):
+            results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+                run(c, data_home=data_home, download=download, verbose=verbose)
+                for c in todo)
+            for record in _progress(results, len(todo), len(configs) - len(todo), progress):
+                store.append(record)
+    by_key = {r["key"]: r for r in store.read()}
+    return [by_key[config_key(c)] for c in configs]
+
+
+# ------------------------------------------------------------------- helpers
+def _label(config):
+    return (f"{config['method']} on {config['data']['name']} (seed {config['seed']}, "
+            f"split {config['split']})")
+
+
+@functools.lru_cache(maxsize=4)
+def _load(data, split, seed, data_home, download):
+    return load_split(json.loads(data), split, seed, data_home=data_home, download=download)
+
+
+@contextlib.contextmanager
+def _torch_threads(threads):
+    before = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(int(threads))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+@contextlib.contextmanager
+def _backend(scheduler):
+    if scheduler is None:
+        yield
+        return
+    from distributed import Client
+
+    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    try:
+        with parallel_config(backend="dask"):
+            yield
+    finally:
+        if client is not scheduler:
+            client.close()
+
+
+def _progress(results, total, skipped, show):
+    if not show:
+        yield from results
+        return
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=total, unit="run",
+               desc=f"runs ({skipped} already done)" if skipped else "runs")
+    try:
+        for record in results:
+            bar.set_postfix_str(f"{record['config']['method']} seed "
+                                f"{record['config']['seed']}: balanced acc "
+                                f"{record['balanced_accuracy']:.3f}", refresh=False)
+            bar.update()
+            yield record
+    finally:
+        bar.close()
+
+
+def _scores(y_test, pred, proba, classes, counts, many, few):
+    per_class = per_class_accuracy(y_test, pred, labels=classes)
+    shots = shot_accuracy(y_test, pred, counts, labels=classes, many_threshold=many,
+                          few_threshold=few)
+    scores = {
+        "balanced_accuracy": float(balanced_accuracy_score(y_test, pred)),
+        "per_class_test": per_class.tolist(),
+        **{f"{k}_shot": None if np.isnan(v) else float(v) for k, v in shots.items()},
+        "g_mean": float(geometric_mean_score(y_test, pred, average="multiclass")),
+        "macro_f1": float(f1_score(y_test, pred, average="macro", labels=classes)),
+        "ece": None, "nll": None,
+    }
+    if proba is not None:
+        index = np.searchsorted(classes, y_test)
+        scores["ece"] = float(expected_calibration_error(y_test, proba, labels=classes))
+        scores["nll"] = float(-np.mean(np.log(np.clip(proba[np.arange(len(index)), index],
+                                                       1e-12, None))))
+    return scores
+
+
+def _find_net(model, fitted=True):
+    """The skimbal network inside a model (a pipeline, a wrapper), or ValueError."""
+    stack, seen = [model], set()
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ImbalancedNetClassifier) and (
+                not fitted or hasattr(current, "net_")):
+            return current
+        values = list(vars(current).values()) if isinstance(current, BaseEstimator) else []
+        for value in values:
+            items = value if isinstance(value, (list, tuple)) else [value]
+            for item in items:
+                item = item[1] if isinstance(item, tuple) and len(item) == 2 else item
+                if isinstance(item, BaseEstimator):
+                    stack.append(item)
+    raise ValueError("no skimbal network in the model")
+
+
+def _curves(model):
+    try:
+        history = _find_net(model).net_.history
+    except ValueError:
+        return {"curves": None}
+    return {"curves": {key: [row.get(key) for row in history]
+                       for key in ("train_loss", "lr", "dur")}}
+
+
+def _device(model):
+    try:
+        return str(_find_net(model).device_)
+    except ValueError:
+        return "cpu"
+
+
+def _commit():
+    """The skimbal checkout's commit, ``-dirty`` if it has changes (None if installed)."""
+    try:
+        out = subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=7"],
+                             capture_output=True,
+                             text=True, timeout=10, cwd=os.path.dirname(__file__))
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+ENVIRONMENT = {
+    "skimbal": __version__, "torch": torch.__version__, "scikit-learn": sklearn.__version__,
+    "imbalanced-learn": imblearn.__version__, "python": platform.python_version(),
+    "machine": platform.machine(), "commit": _commit(),
+}

@@ -1,0 +1,60 @@
+"""The harness's data sets: names, options, splits."""
+
+import numpy as np
+import pytest
+
+from skimbal.benchmark import dataset_info, list_datasets, load_split, resolve_data
+from skimbal.datasets import load_digits_lt
+
+
+def test_every_named_data_set_is_there():
+    names = set(list_datasets())
+    assert {"digits-lt", "mnist-lt", "fashion-mnist-lt", "cifar10-lt", "cifar100-lt",
+            "ecoli", "mammography", "abalone_19"} <= names
+    assert dataset_info("ecoli")["kind"] == "tabular"
+    assert dataset_info("cifar100-lt")["defaults"]["n_max"] == 500
+
+
+def test_resolve_fills_defaults_and_refuses_unknown_options():
+    assert resolve_data("digits-lt", imbalance_ratio=10) == {
+        "name": "digits-lt", "imbalance_ratio": 10, "profile": "exponential", "n_max": 120}
+    with pytest.raises(ValueError, match="Unknown data set 'digits'; the registered"):
+        resolve_data("digits")
+    with pytest.raises(ValueError, match=r"'ecoli' takes the options \[\]; got \['n_max'\]"):
+        resolve_data("ecoli", n_max=10)
+
+
+def test_digits_split_is_the_loader_with_the_seed_as_subset_seed():
+    spec = resolve_data("digits-lt", imbalance_ratio=10, profile="step")
+    X, y, X_test, y_test = load_split(spec, 0, seed=2)
+    X2, y2, _, _ = load_digits_lt(10, "step", n_max=120, random_state=2)
+    np.testing.assert_array_equal(X, X2)
+    np.testing.assert_array_equal(y, y2)
+    assert len(X_test) == 500
+    with pytest.raises(ValueError, match="has splits 0 to 0; got 1"):
+        load_split(spec, 1, seed=0)
+
+
+def test_imblearn_set_is_read_in_fetch_datasets_layout_as_five_stratified_folds(tmp_path):
+    rng = np.random.RandomState(0)
+    data = rng.normal(size=(60, 3))
+    label = np.where(np.arange(60) < 10, 1, -1)
+    (tmp_path / "zenodo").mkdir()
+    np.savez(tmp_path / "zenodo" / "x1data.npz", data=data, label=label)  # ID 1: ecoli
+    spec = resolve_data("ecoli")
+    tests = []
+    for split in range(5):
+        X, y, X_test, y_test = load_split(spec, split, seed=9, data_home=str(tmp_path))
+        assert len(X) + len(X_test) == 60 and X.dtype == np.float32
+        assert (y_test == 1).sum() == 2  # stratified: 10 minority rows over 5 folds
+        tests.append(X_test)
+    # the folds partition the rows, the same for every seed
+    np.testing.assert_allclose(np.sort(np.concatenate(tests)[:, 0]),
+                               np.sort(data[:, 0].astype(np.float32)))
+    again = load_split(spec, 3, seed=0, data_home=str(tmp_path))[2]
+    np.testing.assert_array_equal(again, tests[3])
+
+
+def test_missing_imblearn_set_says_where_it_looked(tmp_path):
+    with pytest.raises(FileNotFoundError, match="'mammography' is not in .*zenodo"):
+        load_split(resolve_data("mammography"), 0, seed=0, data_home=str(tmp_path))

@@ -1,0 +1,96 @@
+"""Method names: parsing, the estimators they build, and the errors."""
+
+import re
+
+import pytest
+from imblearn.over_sampling import SMOTE
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+from skimbal import ImbalancedNetClassifier
+from skimbal.benchmark import build_model, parse_method, register_baseline
+from skimbal.calibration import LogitAdjuster, TauNormalizer
+
+
+@pytest.mark.parametrize("method, params", [
+    ("ce", {"loss": "ce"}),
+    ("ldam+drw", {"loss": "ldam", "schedule": "drw"}),
+    ("ldam+drw+mfw", {"loss": "ldam", "schedule": "drw", "mfw": True}),
+    ("ce+sampler", {"loss": "ce", "sampler": "class_balanced"}),
+    ("focal+sqrt", {"loss": "focal", "sampler": "sqrt"}),
+    ("mfw", {"mfw": True}),
+    ("ce+meta+meta_dev_size=2", {"loss": "ce", "reweight": "meta", "meta_dev_size": 2}),
+    ("class_weight=effective_number", {"class_weight": "effective_number"}),
+    ("ce+balanced+lr=0.05", {"loss": "ce", "class_weight": "balanced", "lr": 0.05}),
+])
+def test_network_tokens_become_parameters(method, params):
+    assert parse_method(method)["network_params"] == params
+    net = build_model(method, kind="images", seed=3)
+    assert isinstance(net, ImbalancedNetClassifier)
+    assert {k: net.get_params()[k] for k in params} == params
+    assert net.random_state == 3
+
+
+def test_post_hoc_steps_and_their_parameters():
+    model = build_model("ce>logit_adjuster", kind="images", seed=0)
+    assert isinstance(model, Pipeline) and isinstance(model.steps[-1][1], LogitAdjuster)
+    model = build_model("ldam>tau_norm(tau=0.5)", kind="images", seed=0)
+    assert isinstance(model, TauNormalizer) and model.tau == 0.5
+    assert model.estimator.loss == "ldam"
+
+
+def test_tabular_models_are_standardised_and_images_flattened_for_lr():
+    net = build_model("ce+drw", kind="tabular", seed=0)
+    assert isinstance(net.steps[0][1], StandardScaler)
+    assert isinstance(net.steps[-1][1], ImbalancedNetClassifier)
+    lr = build_model("lr+smote", kind="images", seed=4)
+    kinds = [type(step) for _, step in lr.steps]
+    assert kinds == [FunctionTransformer, StandardScaler, SMOTE, LogisticRegression]
+    assert lr.steps[2][1].random_state == 4
+    lr = build_model("lr+balanced", kind="tabular", seed=0)
+    assert [type(s) for _, s in lr.steps] == [StandardScaler, LogisticRegression]
+    assert lr.steps[-1][1].class_weight == "balanced"
+
+
+def test_network_budget_comes_before_the_method():
+    net = build_model("ce+lr=0.05", kind="images", seed=0,
+                      network_params={"max_epochs": 7, "lr": 0.2, "module": "resnet8"})
+    assert (net.max_epochs, net.lr, net.module) == (7, 0.05, "resnet8")
+
+
+@pytest.mark.parametrize("method, message", [
+    ("foo", "unknown token 'foo'"),
+    ("ce+ldam", "'ldam' sets loss='ldam', but an earlier token set loss='ce'"),
+    ("ce>bar", "unknown post-hoc step 'bar'"),
+    ("ce>crt>ncm", "one post-hoc step at most"),
+    ("ce++drw", "empty token"),
+    ("ce+colour=red", "'colour' is not a parameter of ImbalancedNetClassifier"),
+    ("lr+foo", "Method 'lr+foo': Logistic regression takes one imbalanced-learn sampler"),
+    ("lr>logit_adjuster", "post-hoc steps apply to skimbal's network"),
+    ("ldam+drs+progressive", "the network refuses it: sampler='progressive' is already a "
+                             "schedule"),
+    ("ce+max_epochs=-1", "the network refuses it: The 'max_epochs' parameter"),
+    ("ce>tau_norm(0.5)", "post-hoc parameter '0.5' needs name=value"),
+])
+def test_bad_methods_fail_naming_the_problem(method, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        build_model(method, kind="images", seed=0)
+
+
+def test_a_registered_baseline_is_a_method():
+    from skimbal.benchmark._methods import _BASELINES
+
+    @register_baseline("constant_demo")
+    def constant(tokens, *, kind, seed):
+        from sklearn.dummy import DummyClassifier
+
+        return DummyClassifier(strategy=tokens[0] if tokens else "prior")
+
+    try:
+        assert build_model("constant_demo+uniform", kind="tabular", seed=0).strategy == \
+            "uniform"
+    finally:
+        _BASELINES.unregister("constant_demo")
+    with pytest.raises(ValueError, match="unknown token 'constant_demo'"):
+        build_model("constant_demo", kind="tabular", seed=0)

@@ -1,0 +1,65 @@
+"""Reports from records: hand-computed means, spreads and paired tests; plots."""
+
+import numpy as np
+import pytest
+
+from skimbal.benchmark import paired_difference, plot_curves, plot_per_class, summary_table
+
+
+def _record(method, seed, bacc, split=0, few=0.5):
+    return {"key": f"{method}{seed}{split}",
+            "config": {"data": {"name": "toy"}, "method": method, "seed": seed,
+                       "split": split, "budget": {"max_epochs": 2}},
+            "classes": [0, 1], "train_counts": [90, 10],
+            "balanced_accuracy": bacc, "many_shot": 0.9, "medium_shot": None,
+            "few_shot": few, "g_mean": bacc, "macro_f1": bacc, "ece": 0.1,
+            "per_class_test": [0.9, few], "fit_seconds": 1.0,
+            "curves": {"train_loss": [1.0, 0.5], "lr": [0.1, 0.01], "dur": [1, 1]},
+            "environment": {"skimbal": "0", "torch": "2", "device": "cpu", "threads": 1}}
+
+
+RECORDS = ([_record("ce", s, b) for s, b in zip((0, 1, 2), (0.70, 0.72, 0.74))]
+           + [_record("ldam", s, b) for s, b in zip((0, 1, 2), (0.71, 0.74, 0.77))])
+
+
+def test_paired_difference_by_hand():
+    # d = (1, 2, 3): mean 2, sd 1, t = 2 sqrt(3) with 2 degrees of freedom;
+    # for df 2 the t CDF is 1/2 + t / (2 sqrt(2 + t^2)), so p = 1 - t / sqrt(2 + t^2)
+    result = paired_difference({0: 1.0, 1: 2.0, 2: 3.0, 5: 9.0}, {0: 0.0, 1: 0.0, 2: 0.0})
+    t = 2 * np.sqrt(3)
+    assert result["seeds"] == [0, 1, 2] and result["mean"] == 2 and result["std"] == 1
+    assert result["p_value"] == pytest.approx(1 - t / np.sqrt(2 + t * t))
+    assert paired_difference({0: 1.0}, {0: 0.0}) is None  # one seed: no test
+    assert np.isnan(paired_difference({0: 1.0, 1: 2.0}, {0: 0.0, 1: 1.0})["p_value"])
+
+
+def test_table_means_spreads_and_paired_rows():
+    text = summary_table(RECORDS, metrics=("balanced_accuracy", "medium_shot"),
+                         baseline="ce")
+    # ce: 70, 72, 74 -> 72.00 ± 2.00; ldam: 71, 74, 77 -> 74.00 ± 3.00
+    assert "| ce | 3 | 72.00 ± 2.00 | - | 1.0 |" in text
+    assert "| ldam | 3 | 74.00 ± 3.00 | - | 1.0 |" in text
+    # differences 1, 2, 3 points
+    p = 1 - 2 * np.sqrt(3) / np.sqrt(14)
+    assert f"| ldam | 3 | +2.00 (+1.0, +2.0, +3.0; p={p:.3f}) | - |" in text
+    assert "Seeds [0, 1, 2]" in text
+    with pytest.raises(ValueError, match="baseline 'erm' has no runs"):
+        summary_table(RECORDS, baseline="erm")
+
+
+def test_splits_are_averaged_within_a_seed_before_the_spread():
+    records = [_record("ce", 0, 0.6, split=0), _record("ce", 0, 0.8, split=1),
+               _record("ce", 1, 0.9, split=0), _record("ce", 1, 0.9, split=1)]
+    text = summary_table(records, metrics=("balanced_accuracy",))
+    # seed means 0.7 and 0.9 -> 80.00 ± 14.14
+    assert "| ce | 2 | 80.00 ± 14.14 | 1.0 |" in text
+
+
+def test_plots_are_written(tmp_path):
+    plot_per_class(RECORDS, tmp_path / "per_class.png")
+    plot_curves(RECORDS, tmp_path / "curves.png", methods=["ldam"])
+    assert (tmp_path / "per_class.png").stat().st_size > 1000
+    assert (tmp_path / "curves.png").stat().st_size > 1000
+    other = dict(RECORDS[0], config=dict(RECORDS[0]["config"], budget={"max_epochs": 3}))
+    with pytest.raises(ValueError, match="records of one setting; got 2"):
+        plot_per_class(RECORDS + [other], tmp_path / "x.png")

@@ -1,0 +1,139 @@
+"""Sweeps: records, resume, parallel and dask runs, and errors before training."""
+
+import numpy as np
+import pytest
+from sklearn.model_selection import GridSearchCV
+
+from skimbal import ImbalancedNetClassifier
+from skimbal.benchmark import (
+    RecordFile,
+    check_configs,
+    config_key,
+    evaluate,
+    resolve_data,
+    run_config,
+    sweep,
+)
+from skimbal.benchmark import _run as run_module
+
+BUDGET = {"max_epochs": 3, "threads": 1}
+
+
+def _configs(budget=BUDGET):
+    data = resolve_data("digits-lt", imbalance_ratio=10)
+    return [run_config(data, method, seed, budget=budget)
+            for method in ("ce", "ldam+drw") for seed in (0, 1)]
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sweep") / "runs.jsonl"
+    return path, sweep(_configs(), path, progress=False)
+
+
+def test_record_holds_the_scores_the_settings_and_the_environment(finished):
+    _, records = finished
+    assert len(records) == 4
+    record = records[0]
+    assert record["key"] == config_key(_configs()[0])
+    assert record["config"]["budget"] == BUDGET
+    assert len(record["per_class_test"]) == len(record["per_class_train"]) == 10
+    assert record["train_counts"][0] == 120 and record["train_counts"][-1] == 12
+    # balanced accuracy is the mean of the per-class test accuracies
+    assert record["balanced_accuracy"] == pytest.approx(np.mean(record["per_class_test"]))
+    for key in ("many_shot", "medium_shot", "few_shot", "g_mean", "macro_f1", "ece", "nll",
+                "fit_seconds", "predict_seconds"):
+        assert record[key] is not None and np.isfinite(record[key]), key
+    assert 0 <= record["ece"] <= 1 and record["nll"] > 0
+    assert len(record["curves"]["train_loss"]) == 3 and len(record["curves"]["lr"]) == 3
+    env = record["environment"]
+    assert env["threads"] == 1 and env["device"] == "cpu" and env["torch"]
+    # two seeds draw two subsets and two trainings
+    assert records[0]["balanced_accuracy"] != records[1]["balanced_accuracy"] or \
+        records[0]["train_counts"] != records[1]["train_counts"]
+
+
+def test_interrupted_sweep_resumes_without_redoing_finished_runs(tmp_path, monkeypatch,
+                                                                 finished):
+    path = tmp_path / "runs.jsonl"
+    calls = []
+    real = run_module.evaluate
+
+    def stop_on_third(config, **kwargs):
+        calls.append(config["method"])
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(config, **kwargs)
+
+    monkeypatch.setattr(run_module, "evaluate", stop_on_third)
+    with pytest.raises(KeyboardInterrupt):
+        sweep(_configs(), path, progress=False)
+    assert len(RecordFile(path).read()) == 2
+    calls.clear()
+    records = sweep(_configs(), path, progress=False)
+    assert len(calls) == 2  # only the two runs left
+    # the same records as an uninterrupted sweep
+    _, reference = finished
+    for got, want in zip(records, reference):
+        assert got["key"] == want["key"]
+        assert got["per_class_test"] == want["per_class_test"]
+    # a changed setting is a new run, not a finished one
+    calls.clear()
+    sweep(_configs({"max_epochs": 4, "threads": 1})[:1], path, progress=False)
+    assert calls == ["ce"]
+    assert len(RecordFile(path).read()) == 5
+
+
+def test_bad_configuration_fails_before_any_training(tmp_path, monkeypatch):
+    monkeypatch.setattr(run_module, "evaluate", lambda *a, **k: pytest.fail("trained"))
+    data = resolve_data("digits-lt")
+    bad = [run_config(data, "ce", 0, budget=BUDGET),
+           run_config(data, "ldam+drs+progressive", 0, budget=BUDGET)]
+    with pytest.raises(ValueError, match=r"ldam\+drs\+progressive on digits-lt \(seed 0, "
+                                         r"split 0\): Method .* the network refuses it"):
+        sweep(bad, tmp_path / "r.jsonl", progress=False)
+    with pytest.raises(ValueError, match="Budget settings \\['epochs'\\] are not"):
+        check_configs([run_config(data, "ce", 0, budget={"epochs": 3})])
+    assert not (tmp_path / "r.jsonl").exists()
+
+
+def test_baseline_runs_have_no_curves():
+    config = run_config(resolve_data("digits-lt", imbalance_ratio=10), "lr+ros", 0)
+    record = evaluate(config)
+    assert record["curves"] is None and record["environment"]["device"] == "cpu"
+    assert record["balanced_accuracy"] > 0.8
+
+
+def test_parallel_and_dask_sweeps_give_the_same_records(tmp_path, finished):
+    distributed = pytest.importorskip("distributed")
+    _, reference = finished
+    configs = _configs()[:2]
+    records = sweep(configs, tmp_path / "joblib.jsonl", n_jobs=2, progress=False)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        dask_records = sweep(configs, tmp_path / "dask.jsonl", n_jobs=2,
+                             scheduler=cluster.scheduler_address, progress=False)
+    for want, a, b in zip(reference, records, dask_records):
+        for got in (a, b):
+            assert got["key"] == want["key"]
+            assert got["per_class_test"] == want["per_class_test"]
+            assert got["nll"] == want["nll"]
+
+
+def test_grid_search_over_methods_on_the_dask_backend():
+    distributed = pytest.importorskip("distributed")
+    from joblib import parallel_config
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(240, 6)).astype(np.float32)
+    y = (X[:, 0] + 0.5 * rng.normal(size=240) > 0.8).astype(int)
+    grid = {"loss": ["ce", "ldam"], "schedule": [None, "drw"]}
+    net = ImbalancedNetClassifier(max_epochs=3, batch_size=32, random_state=0)
+    serial = GridSearchCV(net, grid, cv=2, scoring="balanced_accuracy").fit(X, y)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster), parallel_config(backend="dask"):
+        on_dask = GridSearchCV(net, grid, cv=2, scoring="balanced_accuracy",
+                               n_jobs=2).fit(X, y)
+    np.testing.assert_array_equal(serial.cv_results_["mean_test_score"],
+                                  on_dask.cv_results_["mean_test_score"])
