@@ -41,7 +41,8 @@ from skimbal.benchmark import (
 METHODS = [
     "ce", "ldam+drw",
     "ce+drw", "class_weight=effective_number", "focal", "ldam", "cdt", "logit_adjusted",
-    "balanced_softmax", "vs", "label_aware_smoothing", "ce+mfw", "ldam+drw+mfw", "ce+meta+meta_dev_size=2",
+    "balanced_softmax", "vs", "label_aware_smoothing", "ce+mfw", "ldam+drw+mfw",
+    "ce+meta+meta_dev_size=2",
     "ce>logit_adjuster", "ce>crt", "ce+sampler",
 ]
 RESULTS = Path(__file__).parent / "results" / "fashion_mnist_lt"

@@ -13,6 +13,16 @@ def test_warmup_multistep_matches_ldam_recipe():
     assert f(180) == pytest.approx(1e-4) and f(199) == pytest.approx(1e-4)
 
 
+def test_scaled_warmup_keeps_the_fraction_as_documented():
+    # the user guide's table: 5 warm-up epochs at 200, 2 from 60 to 100, and
+    # none that changes a rate at 59 or fewer (one warm-up epoch is at lr)
+    assert [WarmupMultiStep(e).warmup_epochs for e in (200, 101, 100, 60, 59, 21, 20)] == \
+        [5, 3, 2, 2, 1, 1, 0]
+    assert [WarmupMultiStep(60)(e) for e in range(3)] == [0.5, 1.0, 1.0]
+    assert WarmupMultiStep(59)(0) == 1.0
+    assert WarmupMultiStep(40, warmup_frac=5 / 40).warmup_epochs == 5
+
+
 def test_warmup_multistep_scales_with_budget():
     f = WarmupMultiStep(50)
     assert f.warmup_epochs == 1 and f.milestone_epochs == [40, 45]
