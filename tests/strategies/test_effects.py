@@ -36,13 +36,18 @@ def test_erm_pushes_minor_features_with_larger_gradients(erm):
 
 
 def test_mfw_equalises_progress_and_helps_the_minor_class(yeast_me2, erm):
-    # Checked on three splits before writing the test (10th epoch: minor
-    # training accuracy +0.20 to +0.23, gradient ratio 5 to 18 lower; final
-    # minor test recall +0.04 to +0.20).
+    # Thresholds checked on 4 stratified halvings x 3 seeds before writing
+    # the test (benchmarks/mfw_effect_check.py, results/mfw_effect_yeast_me2.json):
+    # MFW's minor-class training accuracy at the last epoch is above ERM's
+    # by 0.077 or more, its minor/major feature-gradient ratio at epoch 10 is
+    # at most 0.78x ERM's, its minor test recall is above ERM's on every run
+    # (by one example of 25 at least), and it keeps the major class at 0.969
+    # or more. (Minor training accuracy at epoch 10 is not asserted: MFW
+    # ties ERM there on one run of twelve.)
     mfw = _progress(yeast_me2, mfw=True)
-    ratio = {name: run["feature_grad_norm"][:, 1] / run["feature_grad_norm"][:, 0]
+    ratio = {name: run["feature_grad_norm"][9, 1] / run["feature_grad_norm"][9, 0]
              for name, run in (("erm", erm), ("mfw", mfw))}
-    assert mfw["train_class_acc"][9, 1] > erm["train_class_acc"][9, 1] + 0.15
-    assert ratio["mfw"][9] < 0.8 * ratio["erm"][9]
-    assert mfw["test_class_acc"][-1, 1] >= erm["test_class_acc"][-1, 1]
+    assert mfw["train_class_acc"][-1, 1] > erm["train_class_acc"][-1, 1] + 0.05
+    assert ratio["mfw"] < 0.85 * ratio["erm"]
+    assert mfw["test_class_acc"][-1, 1] > erm["test_class_acc"][-1, 1]
     assert mfw["test_class_acc"][-1, 0] > 0.95
