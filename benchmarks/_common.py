@@ -1,6 +1,5 @@
 """Helpers shared by the benchmark scripts (not part of the package)."""
 
-import json
 import os
 import shutil
 from pathlib import Path
@@ -13,7 +12,9 @@ def data_home():
     """A writable data home holding torchvision's MNIST / Fashion-MNIST files.
 
     ``SKIMBAL_DATA`` if set; otherwise the project's real copies in
-    ``../shared/data`` are copied once into ``benchmarks/_cache/data``.
+    ``../shared/data`` are copied once into ``benchmarks/_cache/data`` (the
+    image sets, which torchvision unpacks beside themselves) or linked there
+    (imbalanced-learn's tabular sets, in ``fetch_datasets``' ``zenodo/`` layout).
     """
     if "SKIMBAL_DATA" in os.environ:
         return os.environ["SKIMBAL_DATA"]
@@ -21,15 +22,10 @@ def data_home():
         source = SHARED_DATA / name / folder
         if source.exists() and not (CACHE / folder).exists():
             shutil.copytree(source, CACHE / folder)
+    # imbalanced-learn's sets, read in place in fetch_datasets' layout (zenodo/)
+    tabular = SHARED_DATA / "tabular" / "imblearn-zenodo"
+    if tabular.exists() and not (CACHE / "zenodo").exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        (CACHE / "zenodo").symlink_to(tabular, target_is_directory=True)
     return str(CACHE)
 
-
-def append_jsonl(path, record):
-    with open(path, "a") as f:
-        f.write(json.dumps(record) + "\n")
-
-
-def read_jsonl(path):
-    if not Path(path).exists():
-        return []
-    return [json.loads(line) for line in open(path) if line.strip()]

@@ -22,6 +22,7 @@ from ._methods import (
 )
 from ._records import RecordFile, config_key, run_config
 from ._report import (
+    dataset_summary,
     group_records,
     paired_difference,
     plot_curves,
@@ -36,6 +37,7 @@ __all__ = [
     "build_model",
     "check_configs",
     "config_key",
+    "dataset_summary",
     "dataset_info",
     "evaluate",
     "group_records",

@@ -123,6 +123,66 @@ def summary_table(records, *, metrics=DEFAULT_METRICS, baseline=None):
     return "\n".join(out)
 
 
+def dataset_summary(records, *, metrics=("balanced_accuracy", "g_mean"), alpha=0.05):
+    """Markdown: methods across data sets, by mean score and by mean rank.
+
+    Each method's score on a data set is its mean over seeds of each seed's
+    mean over splits; only the data sets on which every method has runs
+    count. Ranks are 1 for the best, ties averaged; the Friedman test asks
+    whether the methods' ranks differ at all, and the Nemenyi critical
+    difference (Demsar 2006) is the least gap in mean rank significant at
+    ``alpha``.
+
+    Parameters
+    ----------
+    records : list of dict
+    metrics : sequence of str, default=("balanced_accuracy", "g_mean")
+    alpha : float, default=0.05
+
+    Returns
+    -------
+    markdown : str
+    """
+    from scipy.stats import friedmanchisquare, rankdata, studentized_range
+
+    scores = {}  # method -> data set -> metric -> score
+    for setting, methods in group_records(records).items():
+        name = json.loads(setting)["data"]["name"]
+        for method, by_seed in methods.items():
+            for metric in metrics:
+                values = [v for v in seed_scores(by_seed, metric).values() if v is not None]
+                if values:
+                    scores.setdefault(method, {}).setdefault(name, {})[metric] = np.mean(values)
+    methods = list(scores)
+    common = [d for d in {d for m in methods for d in scores[m]}
+              if all(d in scores[m] for m in methods)]
+    common.sort()
+    k, n = len(methods), len(common)
+    lines = [f"{n} data sets on which all {k} methods ran; mean over data sets, and mean "
+             "rank (1 = best).", "",
+             "| method | " + " | ".join(f"{m} | rank ({m})" for m in metrics) + " |",
+             "|---|" + "---|---|" * len(metrics)]
+    ranks, notes = {}, []
+    for metric in metrics:
+        table = np.array([[scores[m][d][metric] for m in methods] for d in common])
+        ranks[metric] = np.mean([rankdata(-row) for row in table], axis=0) if n else [np.nan] * k
+        if n >= 2 and k >= 3:
+            p_value = friedmanchisquare(*table.T).pvalue
+            q = studentized_range.ppf(1 - alpha, k, np.inf) / np.sqrt(2)
+            cd = q * np.sqrt(k * (k + 1) / (6 * n))
+            notes.append(f"{metric}: Friedman p = {p_value:.3g}; Nemenyi critical difference "
+                         f"of mean ranks at alpha {alpha:g}: {cd:.2f}.")
+    for i, method in enumerate(methods):
+        cells = []
+        for metric in metrics:
+            values = [scores[method][d][metric] for d in common]
+            scale = 100 if metric in _PERCENT else 1
+            cells.append(f"{scale * np.mean(values):.1f} | {ranks[metric][i]:.2f}"
+                         if values else "- | -")
+        lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    return "\n".join(lines + [""] + notes) + "\n"
+
+
 def plot_per_class(records, path, *, methods=None):
     """Per-class test accuracy (bars, one group per class) and the shot groups.
 
@@ -246,14 +306,15 @@ def _paired_table(methods, baseline, metrics):
 
 def _setting_header(setting, methods):
     spec = json.loads(setting)
-    first = next(iter(next(iter(methods.values())).values()))[0]
+    runs = [r for by_seed in methods.values() for rs in by_seed.values() for r in rs]
+    first = next((r for r in runs if r["config"]["budget"]), runs[0])  # a network's run
     data = ", ".join(f"{k} {v}" for k, v in spec["data"].items() if k != "name")
     budget = ", ".join(f"{k} {v}" for k, v in spec["budget"].items()) or "defaults"
     env = first["environment"]
     seeds = sorted({s for by_seed in methods.values() for s in by_seed})
     return (f"### {spec['data']['name']}" + (f" ({data})" if data else "") + "\n\n"
             f"Budget: {budget}. Seeds {seeds}. Training examples per class (seed "
-            f"{next(iter(next(iter(methods.values()))))}, split {first['config']['split']}): "
+            f"{first['config']['seed']}, split {first['config']['split']}): "
             f"{first['train_counts']}. Mean ± sample std over seeds; accuracies, G-mean, "
             f"macro-F1 and ECE in %. skimbal {env['skimbal']}, torch {env['torch']}, "
             f"device {env['device']}, {env['threads']} torch threads.\n")

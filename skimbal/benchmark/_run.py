@@ -223,8 +223,9 @@ def _progress(results, total, skipped, show):
                desc=f"runs ({skipped} already done)" if skipped else "runs")
     try:
         for record in results:
-            bar.set_postfix_str(f"{record['config']['method']} seed "
-                                f"{record['config']['seed']}: balanced acc "
+            config = record["config"]
+            bar.set_postfix_str(f"{config['data']['name']} {config['method']} seed "
+                                f"{config['seed']} split {config['split']}: balanced acc "
                                 f"{record['balanced_accuracy']:.3f}", refresh=False)
             bar.update()
             yield record

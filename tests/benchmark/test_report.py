@@ -63,3 +63,24 @@ def test_plots_are_written(tmp_path):
     other = dict(RECORDS[0], config=dict(RECORDS[0]["config"], budget={"max_epochs": 3}))
     with pytest.raises(ValueError, match="records of one setting; got 2"):
         plot_per_class(RECORDS + [other], tmp_path / "x.png")
+
+
+def test_dataset_summary_means_ranks_and_critical_difference():
+    from skimbal.benchmark import dataset_summary
+
+    def rec(data, method, bacc):
+        r = _record(method, 0, bacc)
+        r["config"] = dict(r["config"], data={"name": data})
+        return r
+
+    # three methods on four sets: a always best, c always worst
+    records = [rec(d, m, v) for d in ("s1", "s2", "s3", "s4")
+               for m, v in (("a", 0.9), ("b", 0.8), ("c", 0.7))]
+    records.append(rec("s5", "a", 0.5))  # a set where only one method ran: left out
+    text = dataset_summary(records, metrics=("balanced_accuracy",))
+    assert text.startswith("4 data sets on which all 3 methods ran")
+    assert "| a | 90.0 | 1.00 |" in text and "| c | 70.0 | 3.00 |" in text
+    # Nemenyi: q(0.05, k=3, inf) / sqrt(2) = 2.343; CD = 2.343 * sqrt(3 * 4 / (6 * 4))
+    assert "critical difference of mean ranks at alpha 0.05: 1.66" in text
+    # Friedman statistic 12 / (n k (k+1)) * sum R^2 - 3 n (k+1) = 8, chi2 with 2 df
+    assert f"Friedman p = {np.exp(-8 / 2):.3g}" in text
