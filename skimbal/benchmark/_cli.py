@@ -11,7 +11,8 @@ from ._methods import _literal, list_baselines, list_post_hoc, parse_method
 from ._records import RecordFile, run_config
 from ._report import plot_curves, plot_per_class, summary_table
 
-_DATA_OPTIONS = {"imbalance_ratio": float, "profile": str, "n_max": int}
+_DATA_OPTIONS = {"imbalance_ratio": float, "profile": str, "n_max": int,
+                 "validation_per_class": int}
 
 
 def build_parser():
@@ -27,6 +28,9 @@ def build_parser():
     run.add_argument("--imbalance-ratio", type=float)
     run.add_argument("--profile", choices=("exponential", "step"))
     run.add_argument("--n-max", type=int)
+    run.add_argument("--validation-per-class", type=int,
+                     help="score on this many training examples per class held out "
+                          "(to choose a recipe), not on the test set")
     run.add_argument("--methods", nargs="+", required=True, metavar="METHOD",
                      help="e.g. ce ldam+drw ce+sampler 'ce>logit_adjuster' lr+smote")
     run.add_argument("--seeds", nargs="+", type=int, default=[0])
@@ -81,11 +85,11 @@ def plan(args):
     configs = []
     for name in args.data:
         info = dataset_info(name)
-        unused = given - set(info["options"])
+        unused = given - set(info["options"]) - {"validation_per_class"}
         if unused and len(args.data) == 1:
             raise ValueError(f"Data set {name!r} does not take {sorted(unused)}.")
         data = resolve_data(name, **{k: v for k, v in options.items()
-                                     if k in info["options"]})
+                                     if k in info["options"] or k == "validation_per_class"})
         splits = range(info["n_splits"]) if args.splits is None else args.splits
         for method, seed, split in itertools.product(args.methods, args.seeds, splits):
             baseline = parse_method(method)["baseline"] is not None

@@ -20,6 +20,8 @@ _DATASETS = Registry("data set")
 
 # the options an image data set takes, with the defaults a run records
 _LT_OPTIONS = ("imbalance_ratio", "profile", "n_max")
+# options of every data set, applied by the harness after loading
+_HARNESS_OPTIONS = ("validation_per_class",)
 
 
 def register_dataset(name, loader=None, *, kind, options=(), defaults=None,
@@ -100,7 +102,8 @@ def resolve_data(name, **options):
         For an unknown data set or an option it does not take.
     """
     info = _DATASETS.info(name)
-    unknown = sorted(k for k, v in options.items() if v is not None and k not in info["options"])
+    unknown = sorted(k for k, v in options.items() if v is not None
+                     and k not in info["options"] and k not in _HARNESS_OPTIONS)
     if unknown:
         raise ValueError(
             f"Data set {name!r} takes the options {list(info['options'])}; got "
@@ -111,14 +114,40 @@ def resolve_data(name, **options):
 
 
 def load_split(spec, split, seed, data_home=None, download=False):
-    """``(X, y, X_test, y_test)`` of one split of the data set ``spec`` describes."""
+    """``(X, y, X_test, y_test)`` of one split of the data set ``spec`` describes.
+
+    With ``validation_per_class=k`` in ``spec``, the test set is replaced by
+    a validation set carved from the training data: ``k`` examples of each
+    class (drawn with ``RandomState(seed)``), the rest being the training
+    set. Recipes are chosen on it, never on the test set.
+    """
     spec = dict(spec)
     name = spec.pop("name")
+    per_class = spec.pop("validation_per_class", None)
     loader = _DATASETS.get(name)
     n_splits = _DATASETS.info(name)["n_splits"]
     if not 0 <= split < n_splits:
         raise ValueError(f"Data set {name!r} has splits 0 to {n_splits - 1}; got {split}.")
-    return loader(split, seed=seed, data_home=data_home, download=download, **spec)
+    X, y, X_test, y_test = loader(split, seed=seed, data_home=data_home, download=download,
+                                  **spec)
+    if per_class is None:
+        return X, y, X_test, y_test
+    return _validation(X, y, int(per_class), seed, name)
+
+
+def _validation(X, y, per_class, seed, name):
+    classes, counts = np.unique(y, return_counts=True)
+    short = [f"{c} ({n})" for c, n in zip(classes.tolist(), counts) if n <= per_class]
+    if short:
+        raise ValueError(
+            f"validation_per_class={per_class} leaves no training example of class(es) "
+            f"{', '.join(short)} of {name!r} (examples in parentheses); use at most "
+            f"{counts.min() - 1}.")
+    rng = np.random.RandomState(seed)
+    held = np.concatenate([rng.choice(np.flatnonzero(y == c), per_class, replace=False)
+                           for c in classes])
+    keep = np.setdiff1d(np.arange(len(y)), held)
+    return X[keep], y[keep], X[held], y[held]
 
 
 # ------------------------------------------------------------- long-tailed images

@@ -58,3 +58,19 @@ def test_imblearn_set_is_read_in_fetch_datasets_layout_as_five_stratified_folds(
 def test_missing_imblearn_set_says_where_it_looked(tmp_path):
     with pytest.raises(FileNotFoundError, match="'mammography' is not in .*zenodo"):
         load_split(resolve_data("mammography"), 0, seed=0, data_home=str(tmp_path))
+
+
+def test_validation_split_is_carved_from_training_data_never_the_test_set():
+    spec = resolve_data("digits-lt", imbalance_ratio=10, validation_per_class=3)
+    X, y, X_val, y_val = load_split(spec, 0, seed=1)
+    X_full, y_full, X_test, _ = load_digits_lt(10, n_max=120, random_state=1)
+    assert np.bincount(y_val).tolist() == [3] * 10
+    assert len(y) + len(y_val) == len(y_full)
+    # every validation image is a training image of the full split, none a test image
+    train_rows = {row.tobytes() for row in X_full}
+    assert all(row.tobytes() in train_rows for row in X_val)
+    assert not {row.tobytes() for row in X_test} & {row.tobytes() for row in X_val}
+    with pytest.raises(ValueError, match=r"validation_per_class=12 leaves no training "
+                                         r"example of class\(es\) 9 \(12\).*at most 11"):
+        load_split(resolve_data("digits-lt", imbalance_ratio=10, validation_per_class=12),
+                   0, seed=1)
