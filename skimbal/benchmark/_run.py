@@ -18,11 +18,15 @@ from sklearn.base import BaseEstimator
 from sklearn.metrics import balanced_accuracy_score, f1_score
 
 from .. import __version__
+from ..callbacks import FeatureGradientNorms, PerClassAccuracy
 from ..metrics import expected_calibration_error, per_class_accuracy, shot_accuracy
 from ..neural_network import ImbalancedNetClassifier
 from ._datasets import dataset_info, load_split
 from ._methods import build_model
 from ._records import RecordFile, config_key
+
+# budget settings the harness applies itself (not estimator parameters)
+_RUN_OPTIONS = ("threads", "progress_every")
 
 
 def make_model(config):
@@ -43,7 +47,12 @@ def make_model(config):
         For an unknown data set or method, or a method the network refuses.
     """
     info = dataset_info(config["data"]["name"])
-    budget = {k: v for k, v in config["budget"].items() if k != "threads"}
+    budget = {k: v for k, v in config["budget"].items() if k not in _RUN_OPTIONS}
+    if config["budget"].get("progress_every") and info["kind"] != "images":
+        raise ValueError(
+            "progress_every records per-class progress on image data sets only: a tabular "
+            "model standardises its inputs before the network, which the progress "
+            "callbacks would not see.")
     known = set(ImbalancedNetClassifier().get_params())
     unknown = sorted(set(budget) - known)
     if unknown:
@@ -90,11 +99,16 @@ def evaluate(config, *, data_home=None, download=False, verbose=0):
         and the environment (versions, device, threads, commit).
     """
     model = make_model(config)
-    if verbose and hasattr(model, "set_params"):
-        with contextlib.suppress(ValueError):
-            _find_net(model, fitted=False).set_params(verbose=verbose)
     X, y, X_test, y_test = _load(json.dumps(config["data"], sort_keys=True), config["split"],
                                  config["seed"], data_home, download)
+    with contextlib.suppress(ValueError):  # a baseline has no network
+        net = _find_net(model, fitted=False)
+        if verbose:
+            net.set_params(verbose=verbose)
+        every = config["budget"].get("progress_every")
+        if every:
+            net.set_params(callbacks=[*(net.callbacks or []),
+                                      *_progress_callbacks(X_test, y_test, every)])
     threads = config["budget"].get("threads")
     with _torch_threads(threads):
         start = time.perf_counter()
@@ -274,13 +288,32 @@ def _find_net(model, fitted=True):
     raise ValueError("no skimbal network in the model")
 
 
+def _progress_callbacks(X_test, y_test, every, per_class=100):
+    """Per-class progress every ``every`` epochs, on a fixed balanced test subset."""
+    rng = np.random.RandomState(0)
+    index = np.concatenate([rng.choice(np.flatnonzero(y_test == c),
+                                       min(per_class, int(np.sum(y_test == c))), replace=False)
+                            for c in np.unique(y_test)])
+    return [PerClassAccuracy(eval_set=(X_test[index], y_test[index]), eval_name="test",
+                             every=every),
+            FeatureGradientNorms(every=every),
+            FeatureGradientNorms(every=every, source="training")]
+
+
+_PROGRESS = ("train_class_acc", "test_class_acc", "feature_grad_norm",
+             "batch_feature_grad_norm")
+
+
 def _curves(model):
     try:
         history = _find_net(model).net_.history
     except ValueError:
         return {"curves": None}
-    return {"curves": {key: [row.get(key) for row in history]
-                       for key in ("train_loss", "lr", "dur")}}
+    curves = {key: [row.get(key) for row in history] for key in ("train_loss", "lr", "dur")}
+    # progress is recorded every few epochs: [epoch, per-class values] pairs
+    curves.update({key: [[row["epoch"], row[key]] for row in history if key in row]
+                   for key in _PROGRESS if any(key in row for row in history)})
+    return {"curves": curves}
 
 
 def _device(model):

@@ -137,3 +137,16 @@ def test_grid_search_over_methods_on_the_dask_backend():
                                n_jobs=2).fit(X, y)
     np.testing.assert_array_equal(serial.cv_results_["mean_test_score"],
                                   on_dask.cv_results_["mean_test_score"])
+
+
+def test_progress_every_records_per_class_curves():
+    data = resolve_data("digits-lt", imbalance_ratio=10)
+    record = evaluate(run_config(data, "ce", 0, budget={"max_epochs": 4, "threads": 1,
+                                                         "progress_every": 2}))
+    curves = record["curves"]
+    assert [e for e, _ in curves["train_class_acc"]] == [1, 3, 4]  # every 2nd, and the last
+    assert len(curves["test_class_acc"][0][1]) == 10
+    assert len(curves["feature_grad_norm"]) == len(curves["batch_feature_grad_norm"]) == 3
+    with pytest.raises(ValueError, match="image data sets only"):
+        check_configs([run_config(resolve_data("ecoli"), "ce", 0,
+                                  budget={"progress_every": 2})])
