@@ -17,6 +17,7 @@ from ._methods import (
     list_baselines,
     list_post_hoc,
     parse_method,
+    post_hoc_model,
     register_baseline,
     register_post_hoc,
 )
@@ -30,9 +31,10 @@ from ._report import (
     seed_scores,
     summary_table,
 )
-from ._run import check_configs, evaluate, make_model, sweep
+from ._run import NetworkCache, check_configs, evaluate, make_model, sweep
 
 __all__ = [
+    "NetworkCache",
     "RecordFile",
     "build_model",
     "check_configs",
@@ -51,6 +53,7 @@ __all__ = [
     "parse_method",
     "plot_curves",
     "plot_per_class",
+    "post_hoc_model",
     "register_baseline",
     "register_dataset",
     "register_post_hoc",

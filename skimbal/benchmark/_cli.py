@@ -48,6 +48,9 @@ def build_parser():
     run.add_argument("--n-jobs", type=int, default=1, help="runs at once")
     run.add_argument("--scheduler", help="a dask.distributed scheduler address")
     run.add_argument("--out", required=True, help="the .jsonl record file")
+    run.add_argument("--networks", help="folder where trained networks are kept for the "
+                                        "post-hoc rows (default: in memory, sequential "
+                                        "runs only)")
     run.add_argument("--data-home")
     run.add_argument("--download", action="store_true")
     run.add_argument("--verbose", action="store_true", help="a line per epoch of each run")
@@ -120,7 +123,8 @@ def _run(args):
     configs = plan(args)
     records = sweep(configs, args.out, n_jobs=args.n_jobs, scheduler=args.scheduler,
                     data_home=args.data_home, download=args.download,
-                    progress=not args.no_progress, verbose=int(args.verbose))
+                    progress=not args.no_progress, verbose=int(args.verbose),
+                    networks=args.networks or "auto")
     text = summary_table(records, baseline=args.baseline)
     if args.report:
         Path(args.report).write_text(text + "\n")

@@ -195,6 +195,28 @@ def build_model(method, *, kind, seed, network_params=None):
     return make_pipeline(StandardScaler(), model) if kind == "tabular" else model
 
 
+def post_hoc_model(method, network):
+    """The post-hoc step of ``method`` around a given (e.g. frozen, trained) network.
+
+    Parameters
+    ----------
+    method : str
+        A method with a post-hoc step (``"ce>crt"``).
+    network : estimator
+        The network, typically ``FrozenEstimator`` of the trained training
+        method (``"ce"``), so that the post-hoc rows of one network need one
+        training.
+
+    Returns
+    -------
+    estimator : estimator object
+    """
+    parts = parse_method(method)
+    if parts["post_hoc"] is None:
+        raise ValueError(f"Method {method!r} has no post-hoc step.")
+    return _POST_HOC.get(parts["post_hoc"])(network, **parts["post_hoc_params"])
+
+
 def _network_params(method, tokens):
     params = {}
 

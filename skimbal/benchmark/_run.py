@@ -4,6 +4,7 @@ import contextlib
 import functools
 import json
 import os
+import pickle
 import platform
 import subprocess
 import time
@@ -15,6 +16,7 @@ import torch
 from imblearn.metrics import geometric_mean_score
 from joblib import Parallel, delayed, parallel_config
 from sklearn.base import BaseEstimator
+from sklearn.frozen import FrozenEstimator
 from sklearn.metrics import balanced_accuracy_score, f1_score
 
 from .. import __version__
@@ -22,7 +24,7 @@ from ..callbacks import FeatureGradientNorms, PerClassAccuracy
 from ..metrics import expected_calibration_error, per_class_accuracy, shot_accuracy
 from ..neural_network import ImbalancedNetClassifier
 from ._datasets import dataset_info, load_split
-from ._methods import build_model
+from ._methods import build_model, post_hoc_model
 from ._records import RecordFile, config_key
 
 # budget settings the harness applies itself (not estimator parameters)
@@ -75,7 +77,55 @@ def check_configs(configs):
             raise ValueError(f"{_label(config)}: {exc}") from exc
 
 
-def evaluate(config, *, data_home=None, download=False, verbose=0):
+class NetworkCache:
+    """Trained networks by the key of their training run, for post-hoc rows.
+
+    A method with a post-hoc step (``ce>crt``, ``ce>logit_adjuster``) applies
+    the step to the network its training part (``ce``) trains; with a cache,
+    every post-hoc row of one network (and the training method's own run)
+    shares one training, and the step is fitted on the frozen network. The
+    records are the same as with a training per row (fits are
+    deterministic); only ``fit_seconds`` differs (``network_fit_seconds``
+    holds the training's). Image data sets only.
+
+    Parameters
+    ----------
+    folder : str or path-like, default=None
+        Where trained networks are pickled (shared by parallel workers and
+        by later sweeps); None keeps them in this process's memory.
+    """
+
+    def __init__(self, folder=None):
+        self.folder = None if folder is None else os.fspath(folder)
+        self._memory = {}
+
+    def get(self, key):
+        """The trained network of run ``key``, or None."""
+        if key in self._memory:
+            return self._memory[key]
+        path = self._path(key)
+        if path is not None and os.path.exists(path):
+            with open(path, "rb") as f:
+                self._memory[key] = pickle.load(f)
+            return self._memory[key]
+        return None
+
+    def put(self, key, network):
+        """Keep ``network`` as the trained network of run ``key``."""
+        self._memory[key] = network
+        path = self._path(key)
+        if path is not None:
+            os.makedirs(self.folder, exist_ok=True)
+            tmp = f"{path}.tmp{os.getpid()}"
+            with open(tmp, "wb") as f:
+                pickle.dump(network, f)
+            os.replace(tmp, path)
+
+    def _path(self, key):
+        return None if self.folder is None else os.path.join(self.folder, f"{key}.pkl")
+
+
+def evaluate(config, *, data_home=None, download=False, verbose=0, networks=None):
     """Train and score one run; return its record.
 
     Parameters
@@ -88,6 +138,9 @@ def evaluate(config, *, data_home=None, download=False, verbose=0):
         Whether a missing data set may be downloaded.
     verbose : int, default=0
         The network's ``verbose`` (1: a line per epoch).
+    networks : NetworkCache, default=None
+        Trained networks to share between a training method and its
+        post-hoc rows (see :class:`NetworkCache`).
 
     Returns
     -------
@@ -110,10 +163,25 @@ def evaluate(config, *, data_home=None, download=False, verbose=0):
             net.set_params(callbacks=[*(net.callbacks or []),
                                       *_progress_callbacks(X_test, y_test, every)])
     threads = config["budget"].get("threads")
+    training, _, post_hoc = config["method"].partition(">")
+    shared = networks is not None and dataset_info(config["data"]["name"])["kind"] == "images"
+    network_seconds = None
     with _torch_threads(threads):
+        if shared and post_hoc:
+            key = config_key(dict(config, method=training))
+            network = networks.get(key)
+            if network is None:
+                network = make_model(dict(config, method=training))
+                start = time.perf_counter()
+                network.fit(X, y)
+                network_seconds = time.perf_counter() - start
+                networks.put(key, network)
+            model = post_hoc_model(config["method"], FrozenEstimator(network))
         start = time.perf_counter()
         model.fit(X, y)
         fit_seconds = time.perf_counter() - start
+        if shared and not post_hoc:
+            networks.put(config_key(config), model)
         start = time.perf_counter()
         proba = model.predict_proba(X_test) if hasattr(model, "predict_proba") else None
         pred = model.classes_[proba.argmax(1)] if proba is not None else model.predict(X_test)
@@ -130,6 +198,7 @@ def evaluate(config, *, data_home=None, download=False, verbose=0):
         "per_class_train": per_class_accuracy(y, train_pred, labels=classes).tolist(),
         "balanced_accuracy_train": float(balanced_accuracy_score(y, train_pred)),
         "fit_seconds": fit_seconds, "predict_seconds": predict_seconds,
+        "network_fit_seconds": network_seconds,
         **_curves(model),
         "environment": {**ENVIRONMENT, "threads": used_threads,
                         "device": _device(model)},
@@ -138,7 +207,7 @@ def evaluate(config, *, data_home=None, download=False, verbose=0):
 
 
 def sweep(configs, path, *, n_jobs=1, scheduler=None, data_home=None, download=False,
-          progress=True, verbose=0):
+          progress=True, verbose=0, networks="auto"):
     """Run every configuration not yet in the record file; return all their records.
 
     Each finished run is appended to ``path`` at once, so a sweep that is
@@ -162,6 +231,11 @@ def sweep(configs, path, *, n_jobs=1, scheduler=None, data_home=None, download=F
         As in :func:`evaluate`.
     progress : bool, default=True
         Show a progress bar over the runs.
+    networks : NetworkCache, str, None or "auto", default="auto"
+        Trained networks shared between a training method and its post-hoc
+        rows: a :class:`NetworkCache`, a folder for one, None (every row
+        trains its own network), or ``"auto"``: in memory when the runs are
+        sequential, none otherwise.
 
     Returns
     -------
@@ -177,11 +251,16 @@ def sweep(configs, path, *, n_jobs=1, scheduler=None, data_home=None, download=F
         if key not in seen:
             todo.append(config)
             seen.add(key)
+    if isinstance(networks, str) and networks == "auto":
+        networks = NetworkCache() if n_jobs == 1 and scheduler is None else None
+    elif networks is not None and not isinstance(networks, NetworkCache):
+        networks = NetworkCache(networks)
     if todo:
         run = delayed(evaluate)
         with _backend(scheduler):
             results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-                run(c, data_home=data_home, download=download, verbose=verbose)
+                run(c, data_home=data_home, download=download, verbose=verbose,
+                    networks=networks)
                 for c in todo)
             for record in _progress(results, len(todo), len(configs) - len(todo), progress):
                 store.append(record)

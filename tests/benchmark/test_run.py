@@ -150,3 +150,35 @@ def test_progress_every_records_per_class_curves():
     with pytest.raises(ValueError, match="image data sets only"):
         check_configs([run_config(resolve_data("ecoli"), "ce", 0,
                                   budget={"progress_every": 2})])
+
+
+def test_post_hoc_rows_share_the_training_methods_network(tmp_path, monkeypatch):
+    from skimbal.benchmark import NetworkCache
+
+    data = resolve_data("digits-lt", imbalance_ratio=10)
+    configs = [run_config(data, m, 0, budget=BUDGET)
+               for m in ("ce", "ce>logit_adjuster", "ce>crt")]
+    fits = []
+    real_fit = ImbalancedNetClassifier.fit
+
+    def counting_fit(self, X, y, sample_weight=None):
+        fits.append(self.loss)
+        return real_fit(self, X, y, sample_weight)
+
+    monkeypatch.setattr(ImbalancedNetClassifier, "fit", counting_fit)
+    shared = sweep(configs, tmp_path / "shared.jsonl", progress=False,
+                   networks=NetworkCache(tmp_path / "nets"))
+    assert len(fits) == 1  # one training for the three rows
+    assert len(list((tmp_path / "nets").glob("*.pkl"))) == 1
+    fits.clear()
+    alone = sweep(configs, tmp_path / "alone.jsonl", progress=False, networks=None)
+    assert len(fits) == 3
+    for a, b in zip(shared, alone):  # the same scores either way
+        assert a["key"] == b["key"] and a["per_class_test"] == b["per_class_test"]
+        assert a["nll"] == b["nll"]
+    assert shared[1]["network_fit_seconds"] is None  # the ce run had trained it
+    # a later sweep reads the folder: no training at all
+    fits.clear()
+    sweep(configs[1:], tmp_path / "later.jsonl", progress=False,
+          networks=NetworkCache(tmp_path / "nets"))
+    assert fits == []
