@@ -29,6 +29,7 @@ from pathlib import Path
 from _common import data_home
 
 from skimbal.benchmark import (
+    NetworkCache,
     RecordFile,
     config_key,
     resolve_data,
@@ -84,6 +85,8 @@ def main():
             f"_threads{args.threads}")
     path = RESULTS / f"{stem}.jsonl"
     store = RecordFile(path)
+    # the post-hoc rows reuse the network of ce on the same seed (not committed)
+    networks = NetworkCache(Path(__file__).parent / "_cache" / "networks" / stem)
     while True:
         done = store.keys()
         todo = [c for c in plan(data, budget, args.seeds, store.read())
@@ -91,7 +94,7 @@ def main():
         if not todo or args.max_runs == 0:
             break
         # one run at a time, so the plan can grow once seed 0 is complete
-        sweep(todo[:1], path, data_home=data_home(), progress=False)
+        sweep(todo[:1], path, data_home=data_home(), progress=False, networks=networks)
         if args.max_runs is not None:
             args.max_runs -= 1
         print(f"{todo[0]['method']} seed {todo[0]['seed']}: "
