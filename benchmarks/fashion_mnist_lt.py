@@ -77,12 +77,18 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--max-runs", type=int, default=None,
                         help="stop after this many new runs (a part of the table)")
+    parser.add_argument("--device", default=None, help="cuda: runs on a GPU (their own "
+                                                        "records: results differ by device)")
+    parser.add_argument("--n-jobs", type=int, default=1,
+                        help="runs at once (several fit one GPU); the plan's stages run "
+                             "in turn")
     args = parser.parse_args()
     data = resolve_data("fashion-mnist-lt", imbalance_ratio=args.imbalance_ratio,
                         profile=args.profile, n_max=args.n_max)
-    budget = {"module": "resnet32", "max_epochs": args.epochs, "threads": args.threads}
+    budget = {"module": "resnet32", "max_epochs": args.epochs, "threads": args.threads,
+              "device": args.device}
     stem = (f"{args.profile}{args.imbalance_ratio:g}_nmax{args.n_max}_ep{args.epochs}"
-            f"_threads{args.threads}")
+            + (f"_{args.device}" if args.device else f"_threads{args.threads}"))
     path = RESULTS / f"{stem}.jsonl"
     store = RecordFile(path)
     # the post-hoc rows reuse the network of ce on the same seed (not committed)
@@ -93,6 +99,12 @@ def main():
                 if config_key(c) not in done]
         if not todo or args.max_runs == 0:
             break
+        if args.n_jobs > 1:  # the plan's present stage at once; it grows after seed 0
+            sweep(todo[:args.max_runs], path, n_jobs=args.n_jobs, data_home=data_home(),
+                  networks=networks)
+            if args.max_runs is not None:
+                args.max_runs -= len(todo[:args.max_runs])
+            continue
         # one run at a time, so the plan can grow once seed 0 is complete
         sweep(todo[:1], path, data_home=data_home(), progress=False, networks=networks)
         if args.max_runs is not None:
