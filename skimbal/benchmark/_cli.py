@@ -44,7 +44,8 @@ def build_parser():
     run.add_argument("--set", nargs="+", default=[], metavar="NAME=VALUE",
                      help="further network parameters of every run (warmup_frac=0.05)")
     run.add_argument("--threads", type=int,
-                     help="torch threads per run (default: the cores divided by --n-jobs)")
+                     help="torch threads per run (default: the cores divided by --n-jobs; "
+                          "1 with --scheduler)")
     run.add_argument("--n-jobs", type=int, default=1, help="runs at once")
     run.add_argument("--scheduler", help="a dask.distributed scheduler address")
     run.add_argument("--out", required=True, help="the .jsonl record file")
@@ -83,8 +84,8 @@ def plan(args):
             raise ValueError(f"--set {item!r}: write NAME=VALUE.")
         budget[key] = _literal(raw)
     threads = args.threads
-    if threads is None and args.scheduler is None:
-        threads = max(1, (os.cpu_count() or 1) // max(1, args.n_jobs))
+    if threads is None:  # never more torch threads than cores; one a run on a cluster
+        threads = 1 if args.scheduler else max(1, (os.cpu_count() or 1) // max(1, args.n_jobs))
     configs = []
     for name in args.data:
         info = dataset_info(name)

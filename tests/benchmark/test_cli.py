@@ -39,3 +39,20 @@ def test_list_and_module_entry_point():
     out = subprocess.run([sys.executable, "-m", "skimbal.benchmark", "list"],
                          capture_output=True, text=True, check=True).stdout
     assert "fashion-mnist-lt" in out and "logit_adjuster" in out and "lr" in out
+
+
+def test_threads_default_never_oversubscribes():
+    import os
+
+    from skimbal.benchmark._cli import build_parser, plan
+
+    def threads(*extra):
+        args = build_parser().parse_args(["run", "--data", "digits-lt", "--methods", "ce",
+                                          "--out", "x.jsonl", *extra])
+        return plan(args)[0]["budget"]["threads"]
+
+    cores = os.cpu_count() or 1
+    assert threads() == cores
+    assert threads("--n-jobs", "2") == max(1, cores // 2)
+    assert threads("--scheduler", "tcp://localhost:1") == 1
+    assert threads("--threads", "3", "--n-jobs", "2") == 3
