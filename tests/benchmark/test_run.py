@@ -182,3 +182,18 @@ def test_post_hoc_rows_share_the_training_methods_network(tmp_path, monkeypatch)
     sweep(configs[1:], tmp_path / "later.jsonl", progress=False,
           networks=NetworkCache(tmp_path / "nets"))
     assert fits == []
+
+
+def test_cifar10_lt_runs_through_the_harness(tmp_path, monkeypatch):
+    # a fake CIFAR-10 root in CIFAR's pickle layout (no download here)
+    from torchvision.datasets import CIFAR10
+
+    from tests.datasets.test_torchvision import _fake_cifar
+
+    _fake_cifar(tmp_path, monkeypatch, CIFAR10, 10, per_class_train=50, per_class_test=4)
+    data = resolve_data("cifar10-lt", imbalance_ratio=10, n_max=40)
+    record = evaluate(run_config(data, "ldam+drw", 0, budget={"module": "resnet8",
+                                                              "max_epochs": 3, "threads": 1}),
+                      data_home=str(tmp_path))
+    assert record["train_counts"][0] == 40 and record["train_counts"][-1] == 4
+    assert len(record["per_class_test"]) == 10 and record["config"]["data"]["n_max"] == 40
