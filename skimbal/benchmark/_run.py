@@ -151,17 +151,21 @@ def evaluate(config, *, data_home=None, download=False, verbose=0, networks=None
         per-epoch training loss and learning rate, fit and predict seconds,
         and the environment (versions, device, threads, commit).
     """
-    model = make_model(config)
     X, y, X_test, y_test = _load(json.dumps(config["data"], sort_keys=True), config["split"],
                                  config["seed"], data_home, download)
-    with contextlib.suppress(ValueError):  # a baseline has no network
-        net = _find_net(model, fitted=False)
-        if verbose:
-            net.set_params(verbose=verbose)
-        every = config["budget"].get("progress_every")
-        if every:
-            net.set_params(callbacks=[*(net.callbacks or []),
-                                      *_progress_callbacks(X_test, y_test, every)])
+
+    def built(run):  # the run's unfitted model, its network set up as the budget says
+        model = make_model(run)
+        with contextlib.suppress(ValueError):  # a baseline has no network
+            net = _find_net(model, fitted=False)
+            if verbose:
+                net.set_params(verbose=verbose)
+            every = run["budget"].get("progress_every")
+            if every:
+                net.set_params(callbacks=[*(net.callbacks or []),
+                                          *_progress_callbacks(X_test, y_test, every)])
+        return model
+
     threads = config["budget"].get("threads")
     training, _, post_hoc = config["method"].partition(">")
     shared = networks is not None and dataset_info(config["data"]["name"])["kind"] == "images"
@@ -171,12 +175,14 @@ def evaluate(config, *, data_home=None, download=False, verbose=0, networks=None
             key = config_key(dict(config, method=training))
             network = networks.get(key)
             if network is None:
-                network = make_model(dict(config, method=training))
+                network = built(dict(config, method=training))
                 start = time.perf_counter()
                 network.fit(X, y)
                 network_seconds = time.perf_counter() - start
                 networks.put(key, network)
             model = post_hoc_model(config["method"], FrozenEstimator(network))
+        else:
+            model = built(config)
         start = time.perf_counter()
         model.fit(X, y)
         fit_seconds = time.perf_counter() - start

@@ -197,3 +197,13 @@ def test_cifar10_lt_runs_through_the_harness(tmp_path, monkeypatch):
                       data_home=str(tmp_path))
     assert record["train_counts"][0] == 40 and record["train_counts"][-1] == 4
     assert len(record["per_class_test"]) == 10 and record["config"]["data"]["n_max"] == 40
+
+
+def test_a_shared_network_trained_by_a_post_hoc_row_records_its_progress():
+    from skimbal.benchmark import NetworkCache
+
+    data = resolve_data("digits-lt", imbalance_ratio=10)
+    budget = {"max_epochs": 3, "threads": 1, "progress_every": 2}
+    record = evaluate(run_config(data, "ce>logit_adjuster", 0, budget=budget),
+                      networks=NetworkCache())
+    assert [e for e, _ in record["curves"]["train_class_acc"]] == [1, 3]
