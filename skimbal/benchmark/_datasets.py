@@ -18,8 +18,9 @@ from ..utils import Registry
 
 _DATASETS = Registry("data set")
 
-# the options an image data set takes, with the defaults a run records
-_LT_OPTIONS = ("imbalance_ratio", "profile", "n_max")
+# the options an image data set takes (the defaults a run records name the
+# first three; a run records holdout_per_class only when it asks for one)
+_LT_OPTIONS = ("imbalance_ratio", "profile", "n_max", "holdout_per_class")
 # options of every data set, applied by the harness after loading
 _HARNESS_OPTIONS = ("validation_per_class",)
 
@@ -36,7 +37,10 @@ def register_dataset(name, loader=None, *, kind, options=(), defaults=None,
         ``loader(split, *, seed, data_home, download, **options)`` returning
         ``(X, y, X_test, y_test)``: the training and test data of one split
         (``split`` counts from 0 to ``n_splits - 1``; ``seed`` is the subset
-        seed, for data sets that draw one). Used as a decorator when None.
+        seed, for data sets that draw one). A loader with the option
+        ``holdout_per_class`` returns ``(X, y, X_holdout, y_holdout, X_test,
+        y_test)`` when it is given: a balanced held-out set, from data
+        the training set does not use. Used as a decorator when None.
     kind : {"images", "tabular"}
         Which networks and baselines apply: image data get a ResNet and are
         flattened for logistic regression; tabular data are standardised
@@ -116,20 +120,32 @@ def resolve_data(name, **options):
 def load_split(spec, split, seed, data_home=None, download=False):
     """``(X, y, X_test, y_test)`` of one split of the data set ``spec`` describes.
 
-    With ``validation_per_class=k`` in ``spec``, the test set is replaced by
-    a validation set carved from the training data: ``k`` examples of each
-    class (drawn with ``RandomState(seed)``), the rest being the training
-    set. Recipes are chosen on it, never on the test set.
+    Two ways to hold data out for choosing a recipe (never the test set):
+
+    - ``validation_per_class=k`` (every data set): the test set is replaced
+      by a validation set carved from the training data, ``k`` examples of
+      each class (drawn with ``RandomState(seed)``), the rest being the
+      training set;
+    - ``holdout_per_class=k`` (the long-tailed image sets): the training set
+      stays as it is and a balanced held-out set of ``k`` images per class
+      comes from the images the long-tailed subset left out; the result is
+      then ``(X, y, X_test, y_test, X_holdout, y_holdout)``.
     """
     spec = dict(spec)
     name = spec.pop("name")
     per_class = spec.pop("validation_per_class", None)
+    if per_class is not None and spec.get("holdout_per_class") is not None:
+        raise ValueError("Give validation_per_class or holdout_per_class, not both: the "
+                         "first replaces the test set, the second adds a held-out set.")
     loader = _DATASETS.get(name)
     n_splits = _DATASETS.info(name)["n_splits"]
     if not 0 <= split < n_splits:
         raise ValueError(f"Data set {name!r} has splits 0 to {n_splits - 1}; got {split}.")
-    X, y, X_test, y_test = loader(split, seed=seed, data_home=data_home, download=download,
-                                  **spec)
+    arrays = loader(split, seed=seed, data_home=data_home, download=download, **spec)
+    if spec.get("holdout_per_class") is not None:
+        X, y, X_holdout, y_holdout, X_test, y_test = arrays
+        return X, y, X_test, y_test, X_holdout, y_holdout
+    X, y, X_test, y_test = arrays
     if per_class is None:
         return X, y, X_test, y_test
     return _validation(X, y, int(per_class), seed, name)
@@ -152,14 +168,18 @@ def _validation(X, y, per_class, seed, name):
 
 # ------------------------------------------------------------- long-tailed images
 def _lt(load):
-    def loader(split, *, seed, data_home, download, imbalance_ratio, profile, n_max):
+    def loader(split, *, seed, data_home, download, imbalance_ratio, profile, n_max,
+               holdout_per_class=None):
         return load(imbalance_ratio, profile, n_max=n_max, random_state=seed,
-                    data_home=data_home, download=download)
+                    data_home=data_home, download=download,
+                    holdout_per_class=holdout_per_class)
     return loader
 
 
-def _digits(split, *, seed, data_home, download, imbalance_ratio, profile, n_max):
-    return load_digits_lt(imbalance_ratio, profile, n_max=n_max, random_state=seed)
+def _digits(split, *, seed, data_home, download, imbalance_ratio, profile, n_max,
+            holdout_per_class=None):
+    return load_digits_lt(imbalance_ratio, profile, n_max=n_max, random_state=seed,
+                          holdout_per_class=holdout_per_class)
 
 
 register_dataset(

@@ -15,7 +15,11 @@ A method is ``TRAINING[>POST_HOC]``. ``TRAINING`` is tokens joined by ``+``:
 
 ``POST_HOC`` is a registered post-hoc step applied to the trained network,
 optionally with parameters: ``logit_adjuster``, ``tau_norm(tau=0.5)``,
-``class_temperature``, ``scale_bias``, ``crt``, ``ncm``.
+``class_temperature``, ``scale_bias``, ``crt``, ``ncm``. A list of values
+tunes the parameter: ``logit_adjuster(tau=[0, 0.5, 1, 1.5, 2])`` picks the
+value of best balanced accuracy by a stratified 5-fold grid search on the
+step's fit data, the network frozen. ``on=holdout`` fits the step on the
+data set's held-out set (``holdout_per_class``) instead of the training set.
 """
 
 import ast
@@ -24,6 +28,7 @@ import re
 from imblearn import combine, over_sampling, under_sampling
 from imblearn.pipeline import make_pipeline as make_imb_pipeline
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
@@ -56,6 +61,8 @@ _SCHEDULES = _options("schedule")
 _REWEIGHTS = _options("reweight")
 _CLASS_WEIGHTS = _options("class_weight")
 _CALL = re.compile(r"^([A-Za-z_][\w-]*)(?:\((.*)\))?$")
+# what a post-hoc step is fitted on (its ``on`` parameter, read by the harness)
+_FIT_DATA = ("train", "holdout")
 
 
 def register_baseline(name, builder=None, *, description=""):
@@ -189,13 +196,14 @@ def build_model(method, *, kind, seed, network_params=None):
     except (ValueError, TypeError) as exc:
         raise ValueError(f"Method {method!r}: the network refuses it: {exc}") from exc
     if parts["post_hoc"] is not None:
-        model = _POST_HOC.get(parts["post_hoc"])(net, **parts["post_hoc_params"])
+        post_hoc_fit_data(method)
+        model = post_hoc_model(method, net, seed=seed)
     else:
         model = net
     return make_pipeline(StandardScaler(), model) if kind == "tabular" else model
 
 
-def post_hoc_model(method, network):
+def post_hoc_model(method, network, *, seed=0, n_splits=5):
     """The post-hoc step of ``method`` around a given (e.g. frozen, trained) network.
 
     Parameters
@@ -206,15 +214,50 @@ def post_hoc_model(method, network):
         The network, typically ``FrozenEstimator`` of the trained training
         method (``"ce"``), so that the post-hoc rows of one network need one
         training.
+    seed : int, default=0
+        Seed of the folds that tune a parameter given as a list.
+    n_splits : int, default=5
+        Number of those folds (stratified).
 
     Returns
     -------
     estimator : estimator object
+        The step; a ``GridSearchCV`` of it (balanced accuracy, stratified
+        ``n_splits``-fold) when a parameter is a list of values.
     """
     parts = parse_method(method)
     if parts["post_hoc"] is None:
         raise ValueError(f"Method {method!r} has no post-hoc step.")
-    return _POST_HOC.get(parts["post_hoc"])(network, **parts["post_hoc_params"])
+    params = dict(parts["post_hoc_params"])
+    params.pop("on", None)
+    grid = {k: list(v) for k, v in params.items() if isinstance(v, (list, tuple))}
+    fixed = {k: v for k, v in params.items() if k not in grid}
+    empty = sorted(k for k, v in grid.items() if not v)
+    if empty:
+        raise ValueError(f"Method {method!r}: the tuned parameters {empty} have no value.")
+    try:
+        step = _POST_HOC.get(parts["post_hoc"])(network, **fixed)
+        if grid:
+            step.set_params(**{k: v[0] for k, v in grid.items()})
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"Method {method!r}: the post-hoc step refuses its parameters: "
+                         f"{exc}") from exc
+    if not grid:
+        return step
+    folds = StratifiedKFold(n_splits, shuffle=True, random_state=seed)
+    return GridSearchCV(step, grid, cv=folds, scoring="balanced_accuracy")
+
+
+def post_hoc_fit_data(method):
+    """What the post-hoc step of ``method`` is fitted on: ``"train"`` or ``"holdout"``.
+
+    ``"train"`` (the default) for a method without a post-hoc step.
+    """
+    on = parse_method(method)["post_hoc_params"].get("on", "train")
+    if on not in _FIT_DATA:
+        raise ValueError(f"Method {method!r}: on={on!r}; a post-hoc step is fitted on "
+                         f"one of {list(_FIT_DATA)}.")
+    return on
 
 
 def _network_params(method, tokens):
@@ -273,20 +316,34 @@ def _call(method, text):
         raise ValueError(f"Method {method!r}: cannot read the post-hoc step {text!r}; "
                          "write name or name(param=value, ...).")
     name, args = match.groups()
+    try:
+        call = ast.parse(f"_({args or ''})", mode="eval").body
+    except SyntaxError:
+        call = None
+    if not isinstance(call, ast.Call) or call.args or any(k.arg is None for k in call.keywords):
+        raise ValueError(f"Method {method!r}: cannot read the post-hoc parameters "
+                         f"{args!r}; write name=value, separated by commas (a list of "
+                         "values tunes the parameter).")
     params = {}
-    for item in filter(None, (a.strip() for a in (args or "").split(","))):
-        key, sep, raw = item.partition("=")
-        if not sep:
-            raise ValueError(f"Method {method!r}: post-hoc parameter {item!r} needs "
-                             "name=value.")
-        params[key.strip()] = _literal(raw.strip())
+    for keyword in call.keywords:
+        value = keyword.value
+        if isinstance(value, ast.Name):  # a bare word: a string option such as holdout
+            params[keyword.arg] = value.id
+            continue
+        try:
+            params[keyword.arg] = ast.literal_eval(value)
+        except ValueError:
+            raise ValueError(f"Method {method!r}: the value of post-hoc parameter "
+                             f"{keyword.arg!r} is not a literal.") from None
     return name, params
 
 
 # ------------------------------------------------------------------ post-hoc steps
 def _after(step):
+    # the step wraps the network: its prior is the network's training prior
+    # (``class_counts_``) whatever data the step is fitted on
     def build(net, **params):
-        return make_pipeline(net, step(**params))
+        return step(net, **params)
     return build
 
 

@@ -46,10 +46,14 @@ def group_records(records):
 
 
 def seed_scores(by_seed, metric):
-    """``{seed: score}``: each seed's mean over its splits (None if a split lacks it)."""
+    """``{seed: score}``: each seed's mean over its splits (None if a split lacks it).
+
+    ``metric`` is a record field (``"balanced_accuracy"``) or, for the scores
+    on the held-out set, ``"holdout.balanced_accuracy"``.
+    """
     scores = {}
     for seed, runs in sorted(by_seed.items()):
-        values = [r.get(metric) for r in runs]
+        values = [_value(r, metric) for r in runs]
         scores[seed] = None if any(v is None for v in values) else float(np.mean(values))
     return scores
 
@@ -114,9 +118,10 @@ def summary_table(records, *, metrics=DEFAULT_METRICS, baseline=None):
         out.append("|---|---|" + "---|" * (len(metrics) + 1))
         for method, by_seed in methods.items():
             cells = [_cell(list(seed_scores(by_seed, m).values()), m) for m in metrics]
-            fit = np.mean([r["fit_seconds"] for runs in by_seed.values() for r in runs])
-            out.append(f"| {method} | {len(by_seed)} | " + " | ".join(cells)
-                       + f" | {fit:.1f} |")
+            fits = [r["fit_seconds"] for runs in by_seed.values() for r in runs
+                    if r.get("fit_seconds") is not None]  # None: a cached network
+            fit = f"{np.mean(fits):.1f}" if fits else "-"
+            out.append(f"| {method} | {len(by_seed)} | " + " | ".join(cells) + f" | {fit} |")
         if baseline is not None:
             out += _paired_table(methods, baseline, metrics)
         out.append("")
@@ -176,7 +181,7 @@ def dataset_summary(records, *, metrics=("balanced_accuracy", "g_mean"), alpha=0
         cells = []
         for metric in metrics:
             values = [scores[method][d][metric] for d in common]
-            scale = 100 if metric in _PERCENT else 1
+            scale = _scale(metric)
             cells.append(f"{scale * np.mean(values):.1f} | {ranks[metric][i]:.2f}"
                          if values else "- | -")
         lines.append(f"| {method} | " + " | ".join(cells) + " |")
@@ -271,11 +276,21 @@ def plot_curves(records, path, *, methods=None):
 
 
 # ------------------------------------------------------------------- helpers
+def _value(record, metric):
+    for part in metric.split("."):
+        record = record.get(part) if isinstance(record, dict) else None
+    return record
+
+
+def _scale(metric):
+    return 100 if metric.rpartition(".")[2] in _PERCENT else 1
+
+
 def _cell(values, metric):
     values = [v for v in values if v is not None]
     if not values:
         return "-"
-    v = np.array(values) * (100 if metric in _PERCENT else 1)
+    v = np.array(values) * _scale(metric)
     return f"{v.mean():.2f}" + (f" ± {v.std(ddof=1):.2f}" if len(v) > 1 else "")
 
 
@@ -296,7 +311,7 @@ def _paired_table(methods, baseline, metrics):
                 cells.append("-")
                 continue
             n = len(result["seeds"])
-            scale = 100 if metric in _PERCENT else 1
+            scale = _scale(metric)
             diffs = ", ".join(f"{scale * d:+.1f}" for d in result["differences"])
             cells.append(f"{scale * result['mean']:+.2f} ({diffs}; p={result['p_value']:.3f})")
         if n:

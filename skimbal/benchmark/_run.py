@@ -15,16 +15,17 @@ import sklearn
 import torch
 from imblearn.metrics import geometric_mean_score
 from joblib import Parallel, delayed, parallel_config
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.frozen import FrozenEstimator
 from sklearn.metrics import balanced_accuracy_score, f1_score
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 
 from .. import __version__
 from ..callbacks import FeatureGradientNorms, PerClassAccuracy
 from ..metrics import expected_calibration_error, per_class_accuracy, shot_accuracy
 from ..neural_network import ImbalancedNetClassifier
 from ._datasets import dataset_info, load_split
-from ._methods import build_model, post_hoc_model
+from ._methods import build_model, parse_method, post_hoc_fit_data, post_hoc_model
 from ._records import RecordFile, config_key
 
 # budget settings the harness applies itself (not estimator parameters)
@@ -60,8 +61,26 @@ def make_model(config):
     if unknown:
         raise ValueError(f"Budget settings {unknown} are not ImbalancedNetClassifier "
                          "parameters.")
+    _check_post_hoc(config, info)
     return build_model(config["method"], kind=info["kind"], seed=config["seed"],
                        network_params={**info["estimator_params"], **budget})
+
+
+def _check_post_hoc(config, info):
+    """A post-hoc step fitted on the held-out set or tuned needs a trained network first."""
+    method = config["method"]
+    parts = parse_method(method)
+    if parts["post_hoc"] is None:
+        return
+    on = post_hoc_fit_data(method)
+    tuned = any(isinstance(v, (list, tuple)) for v in parts["post_hoc_params"].values())
+    if (on == "holdout" or tuned) and info["kind"] != "images":
+        raise ValueError(f"Method {method!r}: a post-hoc step fitted on the held-out set "
+                         "or tuned is run on a trained, frozen network, which the harness "
+                         "does for image data sets only.")
+    if on == "holdout" and config["data"].get("holdout_per_class") is None:
+        raise ValueError(f"Method {method!r} fits its post-hoc step on the held-out set: "
+                         "give the data set holdout_per_class.")
 
 
 def check_configs(configs):
@@ -151,8 +170,9 @@ def evaluate(config, *, data_home=None, download=False, verbose=0, networks=None
         per-epoch training loss and learning rate, fit and predict seconds,
         and the environment (versions, device, threads, commit).
     """
-    X, y, X_test, y_test = _load(json.dumps(config["data"], sort_keys=True), config["split"],
-                                 config["seed"], data_home, download)
+    X, y, X_test, y_test, *holdout = _load(json.dumps(config["data"], sort_keys=True),
+                                           config["split"], config["seed"], data_home,
+                                           download)
 
     def built(run):  # the run's unfitted model, its network set up as the budget says
         model = make_model(run)
@@ -168,31 +188,56 @@ def evaluate(config, *, data_home=None, download=False, verbose=0, networks=None
 
     threads = config["budget"].get("threads")
     training, _, post_hoc = config["method"].partition(">")
-    shared = networks is not None and dataset_info(config["data"]["name"])["kind"] == "images"
-    network_seconds = None
+    images = dataset_info(config["data"]["name"])["kind"] == "images"
+    if images and networks is None:  # post-hoc steps still fit on a trained network
+        networks = NetworkCache()
+    network_seconds, cached, holdout_cv = None, False, None
     with _torch_threads(threads):
-        if shared and post_hoc:
-            key = config_key(dict(config, method=training))
+        if images:
+            # the network of the training part; the held-out set does not change it
+            key = _network_key(dict(config, method=training))
             network = networks.get(key)
+            cached = network is not None
             if network is None:
                 network = built(dict(config, method=training))
                 start = time.perf_counter()
                 network.fit(X, y)
                 network_seconds = time.perf_counter() - start
                 networks.put(key, network)
-            model = post_hoc_model(config["method"], FrozenEstimator(network))
+            if post_hoc:
+                fit_X, fit_y = ((X, y) if post_hoc_fit_data(config["method"]) == "train"
+                                else holdout)
+                smallest = int(np.unique(fit_y, return_counts=True)[1].min())
+                if smallest < 2:
+                    raise ValueError(f"{_label(config)}: a class has one example in the "
+                                     "post-hoc step's fit data: too few to tune on.")
+                model = post_hoc_model(config["method"], FrozenEstimator(network),
+                                       seed=config["seed"], n_splits=min(5, smallest))
+                start = time.perf_counter()
+                model.fit(fit_X, fit_y)
+                fit_seconds = time.perf_counter() - start
+                if fit_X is not X:  # the held-out scores are in-sample: add out-of-fold ones
+                    holdout_cv = _cross_validated(model, fit_X, fit_y, config["seed"],
+                                                  min(5, smallest))
+            else:
+                model, fit_seconds = network, network_seconds
         else:
             model = built(config)
-        start = time.perf_counter()
-        model.fit(X, y)
-        fit_seconds = time.perf_counter() - start
-        if shared and not post_hoc:
-            networks.put(config_key(config), model)
+            start = time.perf_counter()
+            model.fit(X, y)
+            fit_seconds = time.perf_counter() - start
         start = time.perf_counter()
         proba = model.predict_proba(X_test) if hasattr(model, "predict_proba") else None
         pred = model.classes_[proba.argmax(1)] if proba is not None else model.predict(X_test)
         predict_seconds = time.perf_counter() - start
         train_pred = model.predict(X)
+        held = None
+        if holdout:
+            X_held, y_held = holdout
+            held_proba = (model.predict_proba(X_held) if hasattr(model, "predict_proba")
+                          else None)
+            held = (y_held, model.classes_[held_proba.argmax(1)] if held_proba is not None
+                    else model.predict(X_held), held_proba)
         used_threads = torch.get_num_threads()
     classes = np.asarray(model.classes_)
     counts = np.array([np.sum(y == c) for c in classes])
@@ -204,11 +249,17 @@ def evaluate(config, *, data_home=None, download=False, verbose=0, networks=None
         "per_class_train": per_class_accuracy(y, train_pred, labels=classes).tolist(),
         "balanced_accuracy_train": float(balanced_accuracy_score(y, train_pred)),
         "fit_seconds": fit_seconds, "predict_seconds": predict_seconds,
-        "network_fit_seconds": network_seconds,
+        "network_fit_seconds": network_seconds, "network_from_cache": cached,
         **_curves(model),
         "environment": {**ENVIRONMENT, "threads": used_threads,
                         "device": _device(model)},
     }
+    if held is not None:
+        record["holdout"] = _scores(*held, classes, counts, many, few)
+        # a step fitted on the held-out set: its held-out scores are in-sample, and
+        # the balanced accuracy out of fold is the one to compare recipes on
+        record["holdout"]["in_fit"] = holdout_cv is not None
+        record["holdout"]["cv_balanced_accuracy"] = holdout_cv
     return record
 
 
@@ -275,6 +326,21 @@ def sweep(configs, path, *, n_jobs=1, scheduler=None, data_home=None, download=F
 
 
 # ------------------------------------------------------------------- helpers
+def _cross_validated(model, X, y, seed, n_splits):
+    """Out-of-fold balanced accuracy of a post-hoc step (its tuning's, if tuned)."""
+    if isinstance(model, GridSearchCV):
+        return float(model.best_score_)
+    folds = StratifiedKFold(n_splits, shuffle=True, random_state=seed)
+    return float(np.mean(cross_val_score(clone(model), X, y, cv=folds,
+                                         scoring="balanced_accuracy")))
+
+
+def _network_key(config):
+    """The key a trained network is cached under: the run's, less the held-out set."""
+    data = {k: v for k, v in config["data"].items() if k != "holdout_per_class"}
+    return config_key(dict(config, data=data))
+
+
 def _label(config):
     return (f"{config['method']} on {config['data']['name']} (seed {config['seed']}, "
             f"split {config['split']})")

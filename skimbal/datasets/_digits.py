@@ -3,11 +3,11 @@
 import numpy as np
 from sklearn.datasets import load_digits
 
-from ._long_tailed import make_long_tailed
+from ._long_tailed import _holdout, make_long_tailed
 
 
 def load_digits_lt(imbalance_ratio=10, profile="exponential", *, n_max=120,
-                   n_test_per_class=50, random_state=0):
+                   n_test_per_class=50, random_state=0, holdout_per_class=None):
     """Long-tailed training set and balanced test set from the 8x8 digits.
 
     A fixed, balanced test set of ``n_test_per_class`` images per class is
@@ -26,11 +26,20 @@ def load_digits_lt(imbalance_ratio=10, profile="exponential", *, n_max=120,
         Size of each test class.
     random_state : int, RandomState instance or None, default=0
         Seed of the long-tailed subsampling.
+    holdout_per_class : int, default=None
+        Also return a balanced held-out set of this many images per class,
+        drawn (with ``random_state``) from the training images the
+        long-tailed subset left out; the training set is the same with or
+        without it.
 
     Returns
     -------
     X_train : ndarray of shape (n_train, 1, 8, 8), float32 in [0, 1]
     y_train : ndarray of shape (n_train,)
+    X_holdout : ndarray of shape (10 * holdout_per_class, 1, 8, 8)
+        Only with ``holdout_per_class``.
+    y_holdout : ndarray of shape (10 * holdout_per_class,)
+        Only with ``holdout_per_class``.
     X_test : ndarray of shape (10 * n_test_per_class, 1, 8, 8)
     y_test : ndarray of shape (10 * n_test_per_class,)
 
@@ -53,8 +62,11 @@ def load_digits_lt(imbalance_ratio=10, profile="exponential", *, n_max=120,
         for c in np.unique(target)
     ])
     train = np.setdiff1d(np.arange(len(target)), test)
-    X_train, y_train = make_long_tailed(
+    X_train, y_train, used = make_long_tailed(
         images[train], target[train], imbalance_ratio, profile,
-        n_max=n_max, random_state=random_state,
+        n_max=n_max, random_state=random_state, return_indices=True,
     )
-    return X_train, y_train, images[test], target[test]
+    if holdout_per_class is None:
+        return X_train, y_train, images[test], target[test]
+    held = train[_holdout(target[train], used, holdout_per_class, random_state, "digits")]
+    return X_train, y_train, images[held], target[held], images[test], target[test]

@@ -168,3 +168,27 @@ def make_long_tailed(
     if return_indices:
         return X[indices], y[indices], indices
     return X[indices], y[indices]
+
+
+def _holdout(y, used, per_class, random_state, name="the data set"):
+    """Positions of a balanced held-out set among the examples a subset left out.
+
+    ``per_class`` examples of every class of ``y`` are drawn, without
+    replacement, from the positions not in ``used`` (the long-tailed subset),
+    with ``check_random_state(random_state)``; they are returned class by
+    class.
+    """
+    if isinstance(per_class, bool) or not isinstance(per_class, Integral) or per_class < 1:
+        raise ValueError(f"holdout_per_class must be a positive integer; got {per_class!r}.")
+    unused = np.setdiff1d(np.arange(len(y)), used)
+    pools = {label: unused[y[unused] == label] for label in np.unique(y)}
+    short = [f"{as_python(c)!r} ({len(p)})" for c, p in pools.items() if len(p) < per_class]
+    if short:
+        most = min(len(p) for p in pools.values())
+        raise ValueError(
+            f"holdout_per_class={per_class}: the classes {', '.join(short)} of {name} have "
+            f"fewer examples outside the long-tailed training set (in parentheses); use "
+            f"at most {most}, or lower n_max.")
+    rng = check_random_state(random_state)
+    return np.concatenate([np.sort(rng.choice(p, per_class, replace=False))
+                           for p in pools.values()])

@@ -6,7 +6,7 @@ import os
 import numpy as np
 
 from ._base import get_data_home
-from ._long_tailed import make_long_tailed
+from ._long_tailed import _holdout, make_long_tailed
 
 _DOC_PARAMS = """
     Parameters
@@ -24,11 +24,21 @@ _DOC_PARAMS = """
     download : bool, default=False
         Let torchvision download missing files. Archives already in
         ``data_home`` with the right checksums are used without a download.
+    holdout_per_class : int, default=None
+        Also return a balanced held-out set of this many images per class,
+        drawn (with ``random_state``) from the training images the
+        long-tailed subset left out: validation data for choosing a recipe
+        or tuning a post-hoc step, never the test set. The training set is
+        the same with or without it.
 
     Returns
     -------
     X_train : ndarray of shape (n_train, {shape}), uint8
     y_train : ndarray of shape (n_train,)
+    X_holdout : ndarray of shape (n_classes * holdout_per_class, {shape}), uint8
+        Only with ``holdout_per_class``.
+    y_holdout : ndarray of shape (n_classes * holdout_per_class,)
+        Only with ``holdout_per_class``.
     X_test : ndarray of shape (n_test, {shape}), uint8
         The full, balanced test set.
     y_test : ndarray of shape (n_test,)
@@ -108,7 +118,8 @@ def _open(dataset_cls, root, train, download):
     return dataset
 
 
-def _load(dataset_cls, imbalance_ratio, profile, n_max, random_state, data_home, download):
+def _load(dataset_cls, imbalance_ratio, profile, n_max, random_state, data_home, download,
+          holdout_per_class):
     root = get_data_home(data_home)
     _verify(dataset_cls, root)
     train = _open(dataset_cls, root, True, download)
@@ -116,11 +127,14 @@ def _load(dataset_cls, imbalance_ratio, profile, n_max, random_state, data_home,
     _verify(dataset_cls, root)  # what torchvision extracted or downloaded
     X_train, y_train = _as_arrays(train)
     X_test, y_test = _as_arrays(test)
-    X_train, y_train = make_long_tailed(
+    X_lt, y_lt, used = make_long_tailed(
         X_train, y_train, imbalance_ratio, profile, n_max=n_max,
-        random_state=random_state,
+        random_state=random_state, return_indices=True,
     )
-    return X_train, y_train, X_test, y_test
+    if holdout_per_class is None:
+        return X_lt, y_lt, X_test, y_test
+    held = _holdout(y_train, used, holdout_per_class, random_state, dataset_cls.__name__)
+    return X_lt, y_lt, X_train[held], y_train[held], X_test, y_test
 
 
 def _as_arrays(dataset):
@@ -130,33 +144,39 @@ def _as_arrays(dataset):
 
 
 def load_mnist_lt(imbalance_ratio=100, profile="exponential", *, n_max=5000,
-                  random_state=0, data_home=None, download=False):
+                  random_state=0, data_home=None, download=False,
+                  holdout_per_class=None):
     from torchvision.datasets import MNIST
 
-    return _load(MNIST, imbalance_ratio, profile, n_max, random_state, data_home, download)
+    return _load(MNIST, imbalance_ratio, profile, n_max, random_state, data_home, download,
+                 holdout_per_class)
 
 
 def load_fashion_mnist_lt(imbalance_ratio=100, profile="exponential", *, n_max=5000,
-                          random_state=0, data_home=None, download=False):
+                          random_state=0, data_home=None, download=False,
+                          holdout_per_class=None):
     from torchvision.datasets import FashionMNIST
 
     return _load(FashionMNIST, imbalance_ratio, profile, n_max, random_state, data_home,
-                 download)
+                 download, holdout_per_class)
 
 
 def load_cifar10_lt(imbalance_ratio=100, profile="exponential", *, n_max=5000,
-                    random_state=0, data_home=None, download=False):
+                    random_state=0, data_home=None, download=False,
+                    holdout_per_class=None):
     from torchvision.datasets import CIFAR10
 
-    return _load(CIFAR10, imbalance_ratio, profile, n_max, random_state, data_home, download)
+    return _load(CIFAR10, imbalance_ratio, profile, n_max, random_state, data_home, download,
+                 holdout_per_class)
 
 
 def load_cifar100_lt(imbalance_ratio=100, profile="exponential", *, n_max=500,
-                     random_state=0, data_home=None, download=False):
+                     random_state=0, data_home=None, download=False,
+                     holdout_per_class=None):
     from torchvision.datasets import CIFAR100
 
     return _load(CIFAR100, imbalance_ratio, profile, n_max, random_state, data_home,
-                 download)
+                 download, holdout_per_class)
 
 
 for _func, _name, _n_max, _shape in [

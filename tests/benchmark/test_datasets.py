@@ -74,3 +74,18 @@ def test_validation_split_is_carved_from_training_data_never_the_test_set():
                                          r"example of class\(es\) 9 \(12\).*at most 11"):
         load_split(resolve_data("digits-lt", imbalance_ratio=10, validation_per_class=12),
                    0, seed=1)
+
+
+def test_holdout_adds_unused_images_and_keeps_training_and_test_sets():
+    plain = load_split(resolve_data("digits-lt", imbalance_ratio=10, n_max=100), 0, seed=1)
+    X, y, X_test, y_test, X_hold, y_hold = load_split(
+        resolve_data("digits-lt", imbalance_ratio=10, n_max=100, holdout_per_class=5), 0,
+        seed=1)
+    for a, b in zip(plain, (X, y, X_test, y_test)):
+        np.testing.assert_array_equal(a, b)
+    assert np.bincount(y_hold).tolist() == [5] * 10
+    with pytest.raises(ValueError, match="validation_per_class or holdout_per_class, not"):
+        load_split(resolve_data("digits-lt", holdout_per_class=2, validation_per_class=2),
+                   0, seed=1)
+    with pytest.raises(ValueError, match=r"takes the options \[\]; got \['holdout_per_class'"):
+        resolve_data("ecoli", holdout_per_class=5)

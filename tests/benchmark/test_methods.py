@@ -5,6 +5,7 @@ import re
 import pytest
 from imblearn.over_sampling import SMOTE
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
@@ -33,11 +34,25 @@ def test_network_tokens_become_parameters(method, params):
 
 
 def test_post_hoc_steps_and_their_parameters():
+    # the step wraps the network, so its prior is the network's training prior
     model = build_model("ce>logit_adjuster", kind="images", seed=0)
-    assert isinstance(model, Pipeline) and isinstance(model.steps[-1][1], LogitAdjuster)
+    assert isinstance(model, LogitAdjuster)
+    assert isinstance(model.estimator, ImbalancedNetClassifier)
     model = build_model("ldam>tau_norm(tau=0.5)", kind="images", seed=0)
     assert isinstance(model, TauNormalizer) and model.tau == 0.5
     assert model.estimator.loss == "ldam"
+    assert parse_method("ce>tau_norm(tau=0.5, bias=none)")["post_hoc_params"] == {
+        "tau": 0.5, "bias": "none"}
+
+
+def test_a_list_of_values_tunes_the_post_hoc_parameter():
+    model = build_model("ce>logit_adjuster(tau=[0, 0.5, 1.5], on=holdout)", kind="images",
+                        seed=4)
+    assert isinstance(model, GridSearchCV) and model.scoring == "balanced_accuracy"
+    assert model.param_grid == {"tau": [0, 0.5, 1.5]}
+    assert isinstance(model.estimator, LogitAdjuster)
+    assert "on" not in model.estimator.get_params()  # read by the harness, not the step
+    assert model.cv.n_splits == 5 and model.cv.random_state == 4
 
 
 def test_tabular_models_are_standardised_and_images_flattened_for_lr():
@@ -71,7 +86,12 @@ def test_network_budget_comes_before_the_method():
     ("ldam+drs+progressive", "the network refuses it: sampler='progressive' is already a "
                              "schedule"),
     ("ce+max_epochs=-1", "the network refuses it: The 'max_epochs' parameter"),
-    ("ce>tau_norm(0.5)", "post-hoc parameter '0.5' needs name=value"),
+    ("ce>tau_norm(0.5)", "cannot read the post-hoc parameters '0.5'"),
+    ("ce>tau_norm(tau=x+1)", "post-hoc parameter 'tau' is not a literal"),
+    ("ce>tau_norm(colour=1)", "the post-hoc step refuses its parameters"),
+    ("ce>tau_norm(tau=[])", "the tuned parameters ['tau'] have no value"),
+    ("ce>logit_adjuster(on=test)", "on='test'; a post-hoc step is fitted on one of "
+                                   "['train', 'holdout']"),
 ])
 def test_bad_methods_fail_naming_the_problem(method, message):
     with pytest.raises(ValueError, match=re.escape(message)):

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from sklearn.frozen import FrozenEstimator
+from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import GridSearchCV
 
 from skimbal import ImbalancedNetClassifier
@@ -10,10 +12,12 @@ from skimbal.benchmark import (
     check_configs,
     config_key,
     evaluate,
+    load_split,
     resolve_data,
     run_config,
     sweep,
 )
+from skimbal.calibration import LogitAdjuster
 from skimbal.benchmark import _run as run_module
 
 BUDGET = {"max_epochs": 3, "threads": 1}
@@ -207,3 +211,56 @@ def test_a_shared_network_trained_by_a_post_hoc_row_records_its_progress():
     record = evaluate(run_config(data, "ce>logit_adjuster", 0, budget=budget),
                       networks=NetworkCache())
     assert [e for e, _ in record["curves"]["train_class_acc"]] == [1, 3]
+
+
+def test_post_hoc_steps_fitted_and_tuned_on_the_holdout(tmp_path, monkeypatch):
+    from skimbal.benchmark import NetworkCache
+
+    fits = []
+    real_fit = ImbalancedNetClassifier.fit
+
+    def counting_fit(self, X, y, sample_weight=None):
+        fits.append(len(y))
+        return real_fit(self, X, y, sample_weight)
+
+    monkeypatch.setattr(ImbalancedNetClassifier, "fit", counting_fit)
+    nets = NetworkCache(tmp_path / "nets")
+    plain = resolve_data("digits-lt", imbalance_ratio=10, n_max=100)
+    (ce,) = sweep([run_config(plain, "ce", 0, budget=BUDGET)], tmp_path / "table.jsonl",
+                  progress=False, networks=nets)
+    assert "holdout" not in ce and len(fits) == 1
+    data = resolve_data("digits-lt", imbalance_ratio=10, n_max=100, holdout_per_class=6)
+    methods = ["ce", "ce>logit_adjuster", "ce>logit_adjuster(tau=[0, 1, 3], on=holdout)",
+               "ce>scale_bias(on=holdout)"]
+    records = sweep([run_config(data, m, 0, budget=BUDGET) for m in methods],
+                    tmp_path / "holdout.jsonl", progress=False, networks=nets)
+    assert len(fits) == 1  # the held-out set does not change the network: it is reused
+    same, la, tuned, scale_bias = records
+    assert same["per_class_test"] == ce["per_class_test"] and same["network_from_cache"]
+    assert same["fit_seconds"] is None
+    for record in records:  # scored on the held-out set too
+        assert 0 <= record["holdout"]["balanced_accuracy"] <= 1
+        assert len(record["holdout"]["per_class_test"]) == 10
+    # fitted on the training set: the held-out scores are out of sample
+    assert not la["holdout"]["in_fit"] and la["holdout"]["cv_balanced_accuracy"] is None
+    for record in (tuned, scale_bias):  # fitted on it: in-sample, plus an out-of-fold score
+        assert record["holdout"]["in_fit"]
+        assert 0 <= record["holdout"]["cv_balanced_accuracy"] <= 1
+    # the tuned adjuster scores what the best tau of the grid scores, refitted
+    net = nets.get(run_module._network_key(run_config(plain, "ce", 0, budget=BUDGET)))
+    X, y, X_test, y_test, X_hold, y_hold = load_split(data, 0, 0)
+    scores = {}
+    for tau in (0, 1, 3):
+        adjuster = LogitAdjuster(FrozenEstimator(net), tau=tau).fit(X_hold, y_hold)
+        scores[tau] = balanced_accuracy_score(y_test, adjuster.predict(X_test))
+    assert tuned["balanced_accuracy"] in scores.values()
+    assert la["balanced_accuracy"] == pytest.approx(scores[1])  # prior: the training counts
+
+
+def test_holdout_steps_need_a_holdout_and_image_data():
+    digits = resolve_data("digits-lt")
+    with pytest.raises(ValueError, match="give the data set holdout_per_class"):
+        check_configs([run_config(digits, "ce>logit_adjuster(on=holdout)", 0)])
+    with pytest.raises(ValueError, match="for image data sets only"):
+        check_configs([run_config(resolve_data("ecoli"), "ce>logit_adjuster(tau=[0, 1])",
+                                  0)])

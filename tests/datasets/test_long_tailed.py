@@ -101,3 +101,36 @@ def test_default_n_max_works_on_an_unbalanced_base(ratio):
     # a balanced base keeps the LDAM protocol's n_samples / n_classes
     Xb, yb = np.zeros((300, 2)), np.repeat([0, 1, 2], 100)
     assert np.bincount(make_long_tailed(Xb, yb, 10)[1]).tolist() == [100, 31, 10]
+
+
+def test_digits_lt_holdout_is_balanced_unused_and_leaves_the_training_set_alone():
+    X, y, X_test, y_test = load_digits_lt(imbalance_ratio=10, n_max=100, random_state=2)
+    X2, y2, X_hold, y_hold, X_test2, _ = load_digits_lt(
+        imbalance_ratio=10, n_max=100, random_state=2, holdout_per_class=6)
+    np.testing.assert_array_equal(X, X2)
+    np.testing.assert_array_equal(X_test, X_test2)
+    assert np.bincount(y_hold).tolist() == [6] * 10
+    train_rows = {row.tobytes() for row in X}
+    test_rows = {row.tobytes() for row in X_test}
+    # digits has a few duplicate images; the held-out images are other examples
+    assert sum(row.tobytes() in train_rows | test_rows for row in X_hold) < 3
+    again = load_digits_lt(imbalance_ratio=10, n_max=100, random_state=2,
+                           holdout_per_class=6)[2]
+    np.testing.assert_array_equal(X_hold, again)
+    other = load_digits_lt(imbalance_ratio=10, n_max=100, random_state=3,
+                           holdout_per_class=6)[2]
+    assert not np.array_equal(X_hold, other)
+
+
+def test_holdout_positions_come_from_the_unused_examples_of_each_class():
+    from skimbal.datasets._long_tailed import _holdout
+
+    y = np.repeat([0, 1, 2], [10, 8, 6])
+    used = np.array([0, 1, 2, 10, 11, 20])
+    held = _holdout(y, used, 3, 0)
+    assert np.bincount(y[held]).tolist() == [3, 3, 3]
+    assert not set(held) & set(used) and len(set(held)) == 9
+    with pytest.raises(ValueError, match=r"the classes 2 \(5\) .* use at most 5"):
+        _holdout(y, used, 6, 0)
+    with pytest.raises(ValueError, match="positive integer"):
+        _holdout(y, used, 0, 0)

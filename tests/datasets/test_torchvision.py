@@ -144,3 +144,17 @@ def test_corrupt_cifar_batch_is_named(tmp_path, monkeypatch):
     _corrupt(tmp_path / CIFAR10.base_folder / "data_batch_3", "flip")
     with pytest.raises(OSError, match="data_batch_3 fails its checksum"):
         load_cifar10_lt(10, n_max=40, data_home=tmp_path)
+
+
+def test_cifar10_lt_holdout_on_fake_root(tmp_path, monkeypatch):
+    _fake_cifar(tmp_path, monkeypatch, CIFAR10, 10, per_class_train=50, per_class_test=4)
+    X, y, _, _ = load_cifar10_lt(10, n_max=40, data_home=tmp_path, random_state=1)
+    X2, y2, X_hold, y_hold, X_test, y_test = load_cifar10_lt(
+        10, n_max=40, data_home=tmp_path, random_state=1, holdout_per_class=10)
+    np.testing.assert_array_equal(X, X2)
+    assert np.bincount(y_hold).tolist() == [10] * 10 and len(y_test) == 40
+    np.testing.assert_array_equal(X_hold[:, 0, 0, 0], y_hold)
+    train_rows = {row.tobytes() for row in X}  # random images: every one is unique
+    assert not any(row.tobytes() in train_rows for row in X_hold)
+    with pytest.raises(ValueError, match="the classes 0 \\(10\\) .* use at most 10"):
+        load_cifar10_lt(10, n_max=40, data_home=tmp_path, holdout_per_class=11)
