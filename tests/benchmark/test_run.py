@@ -17,8 +17,8 @@ from skimbal.benchmark import (
     run_config,
     sweep,
 )
-from skimbal.calibration import LogitAdjuster
 from skimbal.benchmark import _run as run_module
+from skimbal.calibration import LogitAdjuster
 
 BUDGET = {"max_epochs": 3, "threads": 1}
 
