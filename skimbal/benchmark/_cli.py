@@ -12,7 +12,7 @@ from ._records import RecordFile, run_config
 from ._report import plot_curves, plot_per_class, summary_table
 
 _DATA_OPTIONS = {"imbalance_ratio": float, "profile": str, "n_max": int,
-                 "validation_per_class": int}
+                 "holdout_per_class": int, "validation_per_class": int}
 
 
 def build_parser():
@@ -31,6 +31,10 @@ def build_parser():
     run.add_argument("--validation-per-class", type=int,
                      help="score on this many training examples per class held out "
                           "(to choose a recipe), not on the test set")
+    run.add_argument("--holdout-per-class", type=int,
+                     help="long-tailed image sets: also score on this many unused training "
+                          "images per class (a held-out set; post-hoc steps with "
+                          "on=holdout are fitted on it)")
     run.add_argument("--methods", nargs="+", required=True, metavar="METHOD",
                      help="e.g. ce ldam+drw ce+sampler 'ce>logit_adjuster' lr+smote")
     run.add_argument("--seeds", nargs="+", type=int, default=[0])

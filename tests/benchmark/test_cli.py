@@ -56,3 +56,14 @@ def test_threads_default_never_oversubscribes():
     assert threads("--n-jobs", "2") == max(1, cores // 2)
     assert threads("--scheduler", "tcp://localhost:1") == 1
     assert threads("--threads", "3", "--n-jobs", "2") == 3
+
+
+def test_holdout_and_tuned_post_hoc_steps_from_the_command_line():
+    from skimbal.benchmark._cli import build_parser, plan
+
+    args = build_parser().parse_args([
+        "run", "--data", "digits-lt", "--n-max", "100", "--holdout-per-class", "5",
+        "--methods", "ce>logit_adjuster(tau=[0, 1, 2], on=holdout)", "--out", "x.jsonl"])
+    (config,) = plan(args)
+    assert config["data"]["holdout_per_class"] == 5
+    assert config["method"] == "ce>logit_adjuster(tau=[0, 1, 2], on=holdout)"
