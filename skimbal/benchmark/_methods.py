@@ -11,7 +11,8 @@ A method is ``TRAINING[>POST_HOC]``. ``TRAINING`` is tokens joined by ``+``:
   (``lr=0.05``, ``class_weight=effective_number``);
 - or a baseline's name first (``lr``: logistic regression), followed by its
   own tokens (for ``lr``: an imbalanced-learn sampler, ``ros``, ``smote``,
-  ..., or ``balanced``).
+  ..., optionally with parameters, ``smote(k_neighbors=3)``, or
+  ``balanced``).
 
 ``POST_HOC`` is a registered post-hoc step applied to the trained network,
 optionally with parameters: ``logit_adjuster``, ``tau_norm(tau=0.5)``,
@@ -313,17 +314,17 @@ def _literal(raw):
 def _call(method, text):
     match = _CALL.match(text)
     if match is None:
-        raise ValueError(f"Method {method!r}: cannot read the post-hoc step {text!r}; "
-                         "write name or name(param=value, ...).")
+        raise ValueError(f"Method {method!r}: cannot read {text!r}; write name or "
+                         "name(param=value, ...).")
     name, args = match.groups()
     try:
         call = ast.parse(f"_({args or ''})", mode="eval").body
     except SyntaxError:
         call = None
     if not isinstance(call, ast.Call) or call.args or any(k.arg is None for k in call.keywords):
-        raise ValueError(f"Method {method!r}: cannot read the post-hoc parameters "
-                         f"{args!r}; write name=value, separated by commas (a list of "
-                         "values tunes the parameter).")
+        raise ValueError(f"Method {method!r}: cannot read the parameters {args!r} of "
+                         f"{name!r}; write name=value, separated by commas (a list of "
+                         "values tunes a post-hoc parameter).")
     params = {}
     for keyword in call.keywords:
         value = keyword.value
@@ -333,8 +334,8 @@ def _call(method, text):
         try:
             params[keyword.arg] = ast.literal_eval(value)
         except ValueError:
-            raise ValueError(f"Method {method!r}: the value of post-hoc parameter "
-                             f"{keyword.arg!r} is not a literal.") from None
+            raise ValueError(f"Method {method!r}: the value of parameter "
+                             f"{keyword.arg!r} of {name!r} is not a literal.") from None
     return name, params
 
 
@@ -377,10 +378,12 @@ _IMBLEARN_SAMPLERS = {
 _IMBLEARN_SAMPLERS.update({cls.__name__: cls for cls in list(_IMBLEARN_SAMPLERS.values())})
 
 
-def imblearn_sampler(token, seed):
+def imblearn_sampler(token, seed, **params):
     """The imbalanced-learn sampler a token names (``ros``, ``SMOTE``, ...)."""
     cls = _IMBLEARN_SAMPLERS[token]
-    return cls(random_state=seed) if "random_state" in cls().get_params() else cls()
+    if "random_state" in cls().get_params():
+        params.setdefault("random_state", seed)
+    return cls(**params)
 
 
 def _flatten(X):
@@ -391,15 +394,21 @@ def _flatten(X):
 def _logistic_regression(tokens, *, kind, seed):
     lr_params, sampler = {}, None
     for token in tokens:
+        name, params = _call("lr+" + "+".join(tokens), token)
         if token == "balanced":
             lr_params["class_weight"] = "balanced"
-        elif token in _IMBLEARN_SAMPLERS and sampler is None:
-            sampler = imblearn_sampler(token, seed)
+        elif name in _IMBLEARN_SAMPLERS and sampler is None:
+            try:
+                sampler = imblearn_sampler(name, seed, **params)
+                sampler._validate_params()  # scikit-learn's checks, before any fit
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"the sampler {token!r} refuses its parameters: "
+                                 f"{exc}") from exc
         else:
             raise ValueError(
                 f"Logistic regression takes one imbalanced-learn sampler "
-                f"{sorted(k for k in _IMBLEARN_SAMPLERS if k.islower())} and 'balanced'; "
-                f"got {token!r}.")
+                f"{sorted(k for k in _IMBLEARN_SAMPLERS if k.islower())}, optionally with "
+                f"parameters (smote(k_neighbors=3)), and 'balanced'; got {token!r}.")
     steps = [FunctionTransformer(_flatten)] if kind == "images" else []
     steps.append(StandardScaler())
     if sampler is not None:

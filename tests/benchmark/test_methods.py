@@ -54,6 +54,12 @@ def test_a_list_of_values_tunes_the_post_hoc_parameter():
     assert model.cv.n_splits == 5 and model.cv.random_state == 4
 
 
+def test_a_baseline_sampler_takes_parameters():
+    model = build_model("lr+smote(k_neighbors=3)", kind="images", seed=7)
+    assert isinstance(model.steps[-2][1], SMOTE)
+    assert model.steps[-2][1].k_neighbors == 3 and model.steps[-2][1].random_state == 7
+
+
 def test_tabular_models_are_standardised_and_images_flattened_for_lr():
     net = build_model("ce+drw", kind="tabular", seed=0)
     assert isinstance(net.steps[0][1], StandardScaler)
@@ -85,8 +91,11 @@ def test_network_budget_comes_before_the_method():
     ("ldam+drs+progressive", "the network refuses it: sampler='progressive' is already a "
                              "schedule"),
     ("ce+max_epochs=-1", "the network refuses it: The 'max_epochs' parameter"),
-    ("ce>tau_norm(0.5)", "cannot read the post-hoc parameters '0.5'"),
-    ("ce>tau_norm(tau=x+1)", "post-hoc parameter 'tau' is not a literal"),
+    ("ce>tau_norm(0.5)", "cannot read the parameters '0.5' of 'tau_norm'"),
+    ("ce>tau_norm(tau=x+1)", "parameter 'tau' of 'tau_norm' is not a literal"),
+    ("lr+smote(k_neighbors=-1)", "the sampler 'smote(k_neighbors=-1)' refuses its "
+                                 "parameters"),
+    ("lr+smote(k=3)", "the sampler 'smote(k=3)' refuses its parameters"),
     ("ce>tau_norm(colour=1)", "the post-hoc step refuses its parameters"),
     ("ce>tau_norm(tau=[])", "the tuned parameters ['tau'] have no value"),
     ("ce>logit_adjuster(on=test)", "on='test'; a post-hoc step is fitted on one of "
