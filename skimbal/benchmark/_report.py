@@ -7,7 +7,7 @@ import numpy as np
 DEFAULT_METRICS = ("balanced_accuracy", "many_shot", "medium_shot", "few_shot", "g_mean",
                    "macro_f1", "ece")
 _PERCENT = {"balanced_accuracy", "many_shot", "medium_shot", "few_shot", "g_mean",
-            "macro_f1", "ece", "balanced_accuracy_train"}
+            "macro_f1", "ece", "balanced_accuracy_train", "cv_balanced_accuracy"}
 
 
 def group_records(records):

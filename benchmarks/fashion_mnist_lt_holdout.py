@@ -1,0 +1,157 @@
+"""Choosing a recipe on held-out data, and the contrast with logistic regression.
+
+Fashion-MNIST-LT in the few-shot regime of ``fashion_mnist_lt.py`` (the same
+training images, networks and budget), plus a balanced held-out set of
+``--holdout`` images per class drawn from the Fashion-MNIST training images
+the long-tailed subset left out (never the test set). Every run is scored on
+the held-out set and on the test set:
+
+- every method of the table (its trained networks are read from the table's
+  network cache: the held-out set does not change a network, so nothing is
+  trained twice);
+- post-hoc steps on the ERM network, with their parameter fixed or tuned on
+  the held-out set (``tau`` by a stratified 5-fold grid search), and a
+  per-class scale and bias fitted on it;
+- logistic regression on the pixels, alone and with imbalanced-learn's
+  samplers: a model that under-fits, where re-balancing the data helps.
+
+The recipe is then chosen on seed 0's held-out balanced accuracy (out of
+fold for a step fitted on the held-out set) and run on the other seeds; the
+report gives its test numbers beside ERM's, paired over the seeds.
+
+The committed records (in parts, like the table)::
+
+    python benchmarks/fashion_mnist_lt_holdout.py --epochs 200 --threads 2
+
+Any single run is one harness command, for example::
+
+    skimbal-bench run --data fashion-mnist-lt --imbalance-ratio 100 --n-max 500 \\
+        --holdout-per-class 20 --methods "ce>logit_adjuster(tau=[0, 0.5, 1], on=holdout)" \\
+        --module resnet32 --epochs 200 --threads 2 --data-home benchmarks/_cache/data \\
+        --networks benchmarks/_cache/networks/<setting> --out runs.jsonl
+"""
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+from _common import data_home
+from fashion_mnist_lt import METHODS, RESULTS
+
+from skimbal.benchmark import (
+    NetworkCache,
+    RecordFile,
+    check_configs,
+    config_key,
+    paired_difference,
+    resolve_data,
+    run_config,
+    seed_scores,
+    summary_table,
+    sweep,
+)
+
+TAUS = "[0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3]"
+POST_HOC = [
+    f"ce>logit_adjuster(tau={TAUS}, on=holdout)", "ce>class_temperature", "ce>tau_norm",
+    "ce>tau_norm(tau=[0, 0.2, 0.4, 0.6, 0.8, 1, 1.2, 1.5, 2], on=holdout)",
+    "ce>scale_bias(on=holdout)", "ce>ncm",
+    # the best training method of the table with a tuned adjustment on top
+    "ldam+drw>logit_adjuster(tau=[-1, -0.5, -0.25, 0, 0.25, 0.5, 1], on=holdout)",
+]
+BASELINES = ["lr", "lr+ros", "lr+smote(k_neighbors=4)", "lr+balanced"]
+CANDIDATES = METHODS + POST_HOC
+METRICS = ("balanced_accuracy", "few_shot", "holdout.balanced_accuracy",
+           "holdout.cv_balanced_accuracy")
+
+
+def choice_score(record):
+    """The held-out balanced accuracy a recipe is chosen on (out of fold if fitted on it)."""
+    held = record["holdout"]
+    return held["cv_balanced_accuracy"] if held["in_fit"] else held["balanced_accuracy"]
+
+
+def chosen(records, seed):
+    """The candidate of best held-out score on ``seed``, or None before all have run."""
+    scores = {r["config"]["method"]: choice_score(r) for r in records
+              if r["config"]["seed"] == seed and r["config"]["method"] in CANDIDATES}
+    if any(m not in scores for m in CANDIDATES):
+        return None
+    return max(CANDIDATES, key=lambda m: (scores[m], -CANDIDATES.index(m)))
+
+
+def conclusion(records, first):
+    best = chosen(records, first)
+    by_method = {}
+    for r in records:
+        by_method.setdefault(r["config"]["method"], {})[r["config"]["seed"]] = [r]
+    lines = [f"Chosen on the held-out set of seed {first}: {best}."]
+    scores = seed_scores(by_method[best], "balanced_accuracy")
+    values = np.array(list(scores.values())) * 100
+    lines.append(f"Its balanced test accuracy over seeds {list(scores)}: "
+                 f"{values.mean():.1f} ± {values.std(ddof=1) if len(values) > 1 else 0:.1f}.")
+    diff = paired_difference(scores, seed_scores(by_method["ce"], "balanced_accuracy"))
+    if diff is not None:
+        lines.append(f"Minus ce on the same seeds: {100 * diff['mean']:+.1f} "
+                     f"({', '.join(f'{100 * d:+.1f}' for d in diff['differences'])}; "
+                     f"paired t-test p = {diff['p_value']:.3f}).")
+    return " ".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--epochs", type=int, default=200)
+    parser.add_argument("--n-max", type=int, default=500)
+    parser.add_argument("--imbalance-ratio", type=float, default=100)
+    parser.add_argument("--profile", default="exponential")
+    parser.add_argument("--holdout", type=int, default=20, help="held-out images per class")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--max-runs", type=int, default=None,
+                        help="stop after this many new runs (a part)")
+    args = parser.parse_args()
+    data = resolve_data("fashion-mnist-lt", imbalance_ratio=args.imbalance_ratio,
+                        profile=args.profile, n_max=args.n_max,
+                        holdout_per_class=args.holdout)
+    budget = {"module": "resnet32", "max_epochs": args.epochs, "threads": args.threads}
+    stem = f"{args.profile}{args.imbalance_ratio:g}_nmax{args.n_max}_ep{args.epochs}"
+    stem += f"_threads{args.threads}"
+    path = RESULTS / f"{stem}_holdout{args.holdout}.jsonl"
+    store = RecordFile(path)
+    networks = NetworkCache(Path(__file__).parent / "_cache" / "networks" / stem)
+    first, rest = args.seeds[0], args.seeds[1:]
+    check_configs([run_config(data, m, first, budget=budget) for m in CANDIDATES])
+    while True:
+        records = store.read()
+        plan = [run_config(data, m, first, budget=budget) for m in CANDIDATES]
+        plan += [run_config(data, m, first) for m in BASELINES]
+        best = chosen(records, first)
+        if best is not None:  # seed 0 done: the chosen recipe and ce on the other seeds
+            plan += [run_config(data, m, s, budget=budget)
+                     for s in rest for m in dict.fromkeys(["ce", best])]
+        done = store.keys()
+        todo = [c for c in plan if config_key(c) not in done]
+        if not todo or args.max_runs == 0:
+            break
+        sweep(todo[:1], path, data_home=data_home(), progress=False, networks=networks)
+        if args.max_runs is not None:
+            args.max_runs -= 1
+        last = store.read()[-1]
+        print(f"{last['config']['method']} seed {last['config']['seed']}: test "
+              f"{last['balanced_accuracy']:.4f}, held-out {choice_score(last):.4f}",
+              flush=True)
+    records = store.read()
+    if records:
+        text = summary_table(records, metrics=METRICS, baseline="ce")
+        if chosen(records, first) is not None:
+            text += "\n" + conclusion(records, first) + "\n"
+        path.with_suffix(".md").write_text(
+            f"python benchmarks/fashion_mnist_lt_holdout.py --epochs {args.epochs} --n-max "
+            f"{args.n_max} --imbalance-ratio {args.imbalance_ratio:g} --profile "
+            f"{args.profile} --holdout {args.holdout} --threads {args.threads}\n\n{text}\n")
+        print(text)
+
+
+if __name__ == "__main__":
+    main()
