@@ -23,7 +23,7 @@ from skorch import NeuralNetClassifier
 from skorch.callbacks import Callback
 from skorch.dataset import Dataset, get_len, unpack_data
 from skorch.history import History
-from skorch.utils import to_tensor
+from skorch.utils import TeeGenerator, to_tensor
 from torch.fx.experimental.optimization import fuse as fx_fuse
 
 from ..data import ArrayBatches, as_batch_tensor
@@ -222,6 +222,7 @@ class _ImbalancedNet(NeuralNetClassifier):
     def __getstate__(self):
         state = super().__getstate__()
         state["_folded"] = None  # a cache; traced modules need not pickle
+        state.pop("_grad_hooks", None)
         return state
 
     def features(self, X):
@@ -246,6 +247,69 @@ class _ImbalancedNet(NeuralNetClassifier):
         if epochs is None:
             epochs = self.max_epochs - self.epochs_completed_
         return super().fit_loop(X, y, epochs=epochs, **fit_params)
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        """skorch's epoch loop with its per-batch bookkeeping in fewer calls.
+
+        The same hooks run in the same order with the same arguments (the
+        net's own, then the callbacks' that define them), and the history
+        gets the same batch records: on a small network the bookkeeping
+        costs as much as the step.
+        """
+        if iterator is None:
+            return
+        begin, end = self._batch_hooks("on_batch_begin"), self._batch_hooks("on_batch_end")
+        self._grad_hooks = self._batch_hooks("on_grad_computed")  # read by train_step
+        loss_key, size_key = prefix + "_loss", prefix + "_batch_size"
+        count = 0
+        try:
+            for batch in iterator:
+                self.on_batch_begin(self, batch=batch, training=training)  # a batch record
+                for hook in begin:
+                    hook(self, batch=batch, training=training)
+                step = step_fn(batch, **fit_params)
+                record = self.history[-1]["batches"][-1]
+                record[loss_key] = step["loss"].item()
+                X = batch[0] if isinstance(batch, (tuple, list)) else batch
+                record[size_key] = X.shape[0] if isinstance(X, torch.Tensor) else get_len(X)
+                if training:
+                    self._check_finite_loss(step["loss"], batch)
+                self.on_batch_end(self, batch=batch, training=training, **step)
+                for hook in end:
+                    hook(self, batch=batch, training=training, **step)
+                count += 1
+        finally:
+            self._grad_hooks = None
+        self.history.record(prefix + "_batch_count", count)
+
+    def train_step(self, batch, **fit_params):
+        """skorch's optimizer step; ``on_grad_computed`` only runs when a callback has it."""
+        base = NeuralNetClassifier
+        if type(self).get_train_step_accumulator is not base.get_train_step_accumulator:
+            return super().train_step(batch, **fit_params)
+        hooks = getattr(self, "_grad_hooks", None)
+        if hooks is None:  # called outside run_single_epoch
+            hooks = self._batch_hooks("on_grad_computed")
+        grad_hooks = hooks or type(self).on_grad_computed is not base.on_grad_computed
+        first = []  # skorch's FirstStepAccumulator: a closure may run several times
+
+        def closure():
+            self._zero_grad_optimizer()
+            step = self.train_step_single(batch, **fit_params)
+            if not first:
+                first.append(step)
+            if grad_hooks:
+                self.notify("on_grad_computed",
+                            named_parameters=TeeGenerator(self.get_all_learnable_params()),
+                            batch=batch, training=True)
+            return step["loss"]
+
+        self._step_optimizer(closure)
+        return first[0]
+
+    def _batch_hooks(self, name):
+        """The bound ``name`` hooks of the callbacks that define it."""
+        return [getattr(cb, name) for _, cb in self.callbacks_ if _defines(cb, name)]
 
     def notify(self, method_name, **cb_kwargs):
         if method_name in _BATCH_HOOKS:
@@ -354,7 +418,8 @@ class _ImbalancedNet(NeuralNetClassifier):
 
     # ---------------------------------------------------------------- steps
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        y_true = to_tensor(y_true, device=y_pred.device)
+        if not (isinstance(y_true, torch.Tensor) and y_true.device == y_pred.device):
+            y_true = to_tensor(y_true, device=y_pred.device)
         return self.criterion_(y_pred, y_true, batch_sample_weight(X, y_pred.device))
 
     def train_step_single(self, batch, **fit_params):
