@@ -283,14 +283,15 @@ class _ImbalancedNet(NeuralNetClassifier):
         self.history.record(prefix + "_batch_count", count)
 
     def train_step(self, batch, **fit_params):
-        """skorch's optimizer step; ``on_grad_computed`` only runs when a callback has it."""
+        """skorch's optimizer step; ``on_grad_computed`` only runs where it is defined."""
         base = NeuralNetClassifier
         if type(self).get_train_step_accumulator is not base.get_train_step_accumulator:
             return super().train_step(batch, **fit_params)
         hooks = getattr(self, "_grad_hooks", None)
         if hooks is None:  # called outside run_single_epoch
             hooks = self._batch_hooks("on_grad_computed")
-        grad_hooks = hooks or type(self).on_grad_computed is not base.on_grad_computed
+        if type(self).on_grad_computed is not base.on_grad_computed:
+            hooks = [self.on_grad_computed, *hooks]  # the net's own first, as in skorch
         first = []  # skorch's FirstStepAccumulator: a closure may run several times
 
         def closure():
@@ -298,10 +299,10 @@ class _ImbalancedNet(NeuralNetClassifier):
             step = self.train_step_single(batch, **fit_params)
             if not first:
                 first.append(step)
-            if grad_hooks:
-                self.notify("on_grad_computed",
-                            named_parameters=TeeGenerator(self.get_all_learnable_params()),
-                            batch=batch, training=True)
+            if hooks:
+                named = TeeGenerator(self.get_all_learnable_params())
+                for hook in hooks:
+                    hook(self, named_parameters=named, batch=batch, training=True)
             return step["loss"]
 
         self._step_optimizer(closure)
@@ -312,16 +313,7 @@ class _ImbalancedNet(NeuralNetClassifier):
         return [getattr(cb, name) for _, cb in self.callbacks_ if _defines(cb, name)]
 
     def notify(self, method_name, **cb_kwargs):
-        if method_name in _BATCH_HOOKS:
-            if method_name == "on_batch_end" and cb_kwargs.get("training"):
-                self._check_finite_loss(cb_kwargs["loss"], cb_kwargs["batch"])
-            # skorch's notify, calling only the callbacks that define this hook
-            # (most only act per epoch; the calls cost a plain loop's time on small nets)
-            getattr(self, method_name)(self, **cb_kwargs)
-            for _, cb in self.callbacks_:
-                if _defines(cb, method_name):
-                    getattr(cb, method_name)(self, **cb_kwargs)
-            return
+        # the batch hooks are called by run_single_epoch and train_step directly
         super().notify(method_name, **cb_kwargs)
         if method_name == "on_train_begin" and self.resume_point_ is None:
             self.resume_point_ = self.snapshot()
@@ -441,10 +433,6 @@ class _ImbalancedNet(NeuralNetClassifier):
 
 # prediction passes of at least this many examples fold batch norm first
 _FOLD_FROM = 1024
-
-# the hooks skorch calls for every batch
-_BATCH_HOOKS = frozenset({"on_batch_begin", "on_batch_end", "on_grad_computed"})
-
 
 def _defines(callback, hook):
     """Whether ``callback`` does something in ``hook`` (skorch's base method is a no-op)."""
