@@ -197,7 +197,6 @@ def build_model(method, *, kind, seed, network_params=None):
     except (ValueError, TypeError) as exc:
         raise ValueError(f"Method {method!r}: the network refuses it: {exc}") from exc
     if parts["post_hoc"] is not None:
-        post_hoc_fit_data(method)
         model = post_hoc_model(method, net, seed=seed)
     else:
         model = net
@@ -229,9 +228,9 @@ def post_hoc_model(method, network, *, seed=0, n_splits=5):
     parts = parse_method(method)
     if parts["post_hoc"] is None:
         raise ValueError(f"Method {method!r} has no post-hoc step.")
-    params = dict(parts["post_hoc_params"])
-    params.pop("on", None)
-    grid = {k: list(v) for k, v in params.items() if isinstance(v, (list, tuple))}
+    post_hoc_fit_data(method)  # ``on`` is the harness's, not the step's
+    params = {k: v for k, v in parts["post_hoc_params"].items() if k != "on"}
+    grid = tuned_params(params)
     fixed = {k: v for k, v in params.items() if k not in grid}
     empty = sorted(k for k, v in grid.items() if not v)
     if empty:
@@ -247,6 +246,11 @@ def post_hoc_model(method, network, *, seed=0, n_splits=5):
         return step
     folds = StratifiedKFold(n_splits, shuffle=True, random_state=seed)
     return GridSearchCV(step, grid, cv=folds, scoring="balanced_accuracy")
+
+
+def tuned_params(params):
+    """The post-hoc parameters given as lists of values (to tune): ``{name: [values]}``."""
+    return {k: list(v) for k, v in params.items() if isinstance(v, (list, tuple))}
 
 
 def post_hoc_fit_data(method):

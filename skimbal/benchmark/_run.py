@@ -25,7 +25,13 @@ from ..callbacks import FeatureGradientNorms, PerClassAccuracy
 from ..metrics import expected_calibration_error, per_class_accuracy, shot_accuracy
 from ..neural_network import ImbalancedNetClassifier
 from ._datasets import dataset_info, load_split
-from ._methods import build_model, parse_method, post_hoc_fit_data, post_hoc_model
+from ._methods import (
+    build_model,
+    parse_method,
+    post_hoc_fit_data,
+    post_hoc_model,
+    tuned_params,
+)
 from ._records import RecordFile, config_key
 
 # budget settings the harness applies itself (not estimator parameters)
@@ -73,7 +79,7 @@ def _check_post_hoc(config, info):
     if parts["post_hoc"] is None:
         return
     on = post_hoc_fit_data(method)
-    tuned = any(isinstance(v, (list, tuple)) for v in parts["post_hoc_params"].values())
+    tuned = bool(tuned_params(parts["post_hoc_params"]))
     if (on == "holdout" or tuned) and info["kind"] != "images":
         raise ValueError(f"Method {method!r}: a post-hoc step fitted on the held-out set "
                          "or tuned is run on a trained, frozen network, which the harness "
@@ -227,17 +233,10 @@ def evaluate(config, *, data_home=None, download=False, verbose=0, networks=None
             model.fit(X, y)
             fit_seconds = time.perf_counter() - start
         start = time.perf_counter()
-        proba = model.predict_proba(X_test) if hasattr(model, "predict_proba") else None
-        pred = model.classes_[proba.argmax(1)] if proba is not None else model.predict(X_test)
+        pred, proba = _predict(model, X_test)
         predict_seconds = time.perf_counter() - start
         train_pred = model.predict(X)
-        held = None
-        if holdout:
-            X_held, y_held = holdout
-            held_proba = (model.predict_proba(X_held) if hasattr(model, "predict_proba")
-                          else None)
-            held = (y_held, model.classes_[held_proba.argmax(1)] if held_proba is not None
-                    else model.predict(X_held), held_proba)
+        held = (holdout[1], *_predict(model, holdout[0])) if holdout else None
         used_threads = torch.get_num_threads()
     classes = np.asarray(model.classes_)
     counts = np.array([np.sum(y == c) for c in classes])
@@ -326,6 +325,14 @@ def sweep(configs, path, *, n_jobs=1, scheduler=None, data_home=None, download=F
 
 
 # ------------------------------------------------------------------- helpers
+def _predict(model, X):
+    """``(predictions, probabilities)``; the probabilities are None if the model has none."""
+    if not hasattr(model, "predict_proba"):
+        return model.predict(X), None
+    proba = model.predict_proba(X)
+    return model.classes_[proba.argmax(1)], proba
+
+
 def _cross_validated(model, X, y, seed, n_splits):
     """Out-of-fold balanced accuracy of a post-hoc step (its tuning's, if tuned)."""
     if isinstance(model, GridSearchCV):
