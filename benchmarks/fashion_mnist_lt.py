@@ -66,8 +66,9 @@ def plan(data, budget, seeds, records, n_strongest=8):
     return [run_config(data, m, s, budget=budget) for m, s in order]
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__,
+def setting_parser(description):
+    """The command line of a study in this setting (data, budget, parts)."""
+    parser = argparse.ArgumentParser(description=description,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--n-max", type=int, default=500)
@@ -79,46 +80,73 @@ def main():
                         help="stop after this many new runs (a part of the table)")
     parser.add_argument("--device", default=None, help="cuda: runs on a GPU (their own "
                                                         "records: results differ by device)")
-    parser.add_argument("--n-jobs", type=int, default=1,
-                        help="runs at once (several fit one GPU); the plan's stages run "
-                             "in turn")
-    args = parser.parse_args()
+    return parser
+
+
+def setting(args, **data_options):
+    """The data, budget, record-file stem and network cache a command line names.
+
+    Studies of one setting share the stem's network cache, so a network is
+    trained once for all of them.
+    """
     data = resolve_data("fashion-mnist-lt", imbalance_ratio=args.imbalance_ratio,
-                        profile=args.profile, n_max=args.n_max)
+                        profile=args.profile, n_max=args.n_max, **data_options)
     budget = {"module": "resnet32", "max_epochs": args.epochs, "threads": args.threads,
               "device": args.device}
     stem = (f"{args.profile}{args.imbalance_ratio:g}_nmax{args.n_max}_ep{args.epochs}"
             + (f"_{args.device}" if args.device else f"_threads{args.threads}"))
-    path = RESULTS / f"{stem}.jsonl"
-    store = RecordFile(path)
-    # the post-hoc rows reuse the network of ce on the same seed (not committed)
+    # not committed: the post-hoc rows and later studies reuse these networks
     networks = NetworkCache(Path(__file__).parent / "_cache" / "networks" / stem)
+    return data, budget, stem, networks
+
+
+def run_in_parts(path, make_plan, networks, max_runs=None, n_jobs=1, describe=None):
+    """Run ``make_plan(records)``'s missing runs until none is left or ``max_runs`` ran.
+
+    One run at a time (``n_jobs`` at a time with ``n_jobs > 1``), so that a
+    plan that grows with the records (a stage chosen from the last) sees
+    every finished run; ``describe(record)`` is printed after each.
+    """
+    store = RecordFile(path)
     while True:
         done = store.keys()
-        todo = [c for c in plan(data, budget, args.seeds, store.read())
-                if config_key(c) not in done]
-        if not todo or args.max_runs == 0:
+        todo = [c for c in make_plan(store.read()) if config_key(c) not in done]
+        if not todo or max_runs == 0:
             break
-        if args.n_jobs > 1:  # the plan's present stage at once; it grows after seed 0
-            sweep(todo[:args.max_runs], path, n_jobs=args.n_jobs, data_home=data_home(),
-                  networks=networks)
-            if args.max_runs is not None:
-                args.max_runs -= len(todo[:args.max_runs])
-            continue
-        # one run at a time, so the plan can grow once seed 0 is complete
-        sweep(todo[:1], path, data_home=data_home(), progress=False, networks=networks)
-        if args.max_runs is not None:
-            args.max_runs -= 1
-        print(f"{todo[0]['method']} seed {todo[0]['seed']}: "
-              f"{store.read()[-1]['balanced_accuracy']:.4f}", flush=True)
-    records = store.read()
+        part = todo[:max_runs] if n_jobs > 1 else todo[:1]
+        sweep(part, path, n_jobs=n_jobs, data_home=data_home(), progress=n_jobs > 1,
+              networks=networks)
+        if max_runs is not None:
+            max_runs -= len(part)
+        if n_jobs == 1 and describe is not None:
+            print(describe(store.read()[-1]), flush=True)
+    return store.read()
+
+
+def write_report(path, command, text):
+    """The report beside the records (``.md``), headed by the command that made them."""
+    path.with_suffix(".md").write_text(f"{command}\n\n{text}\n")
+    print(text)
+
+
+def main():
+    parser = setting_parser(__doc__)
+    parser.add_argument("--n-jobs", type=int, default=1,
+                        help="runs at once (several fit one GPU); the plan's stages run "
+                             "in turn")
+    args = parser.parse_args()
+    data, budget, stem, networks = setting(args)
+    path = RESULTS / f"{stem}.jsonl"
+    records = run_in_parts(
+        path, lambda records: plan(data, budget, args.seeds, records), networks,
+        args.max_runs, args.n_jobs,
+        lambda r: f"{r['config']['method']} seed {r['config']['seed']}: "
+                  f"{r['balanced_accuracy']:.4f}")
     if records:
-        table = summary_table(records, baseline="ce")
-        path.with_suffix(".md").write_text(
-            f"python benchmarks/fashion_mnist_lt.py --epochs {args.epochs} --n-max "
-            f"{args.n_max} --imbalance-ratio {args.imbalance_ratio:g} --profile "
-            f"{args.profile} --threads {args.threads}\n\n{table}\n")
-        print(table)
+        write_report(path, f"python benchmarks/fashion_mnist_lt.py --epochs {args.epochs} "
+                           f"--n-max {args.n_max} --imbalance-ratio {args.imbalance_ratio:g} "
+                           f"--profile {args.profile} --threads {args.threads}",
+                     summary_table(records, baseline="ce"))
 
 
 if __name__ == "__main__":

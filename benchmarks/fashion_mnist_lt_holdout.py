@@ -31,24 +31,22 @@ Any single run is one harness command, for example::
         --networks benchmarks/_cache/networks/<setting> --out runs.jsonl
 """
 
-import argparse
-from pathlib import Path
-
 import numpy as np
-from _common import data_home
-from fashion_mnist_lt import METHODS, RESULTS
+from fashion_mnist_lt import (
+    METHODS,
+    RESULTS,
+    run_in_parts,
+    setting,
+    setting_parser,
+    write_report,
+)
 
 from skimbal.benchmark import (
-    NetworkCache,
-    RecordFile,
     check_configs,
-    config_key,
     paired_difference,
-    resolve_data,
     run_config,
     seed_scores,
     summary_table,
-    sweep,
 )
 
 TAUS = "[0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3]"
@@ -99,58 +97,36 @@ def conclusion(records, first):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--epochs", type=int, default=200)
-    parser.add_argument("--n-max", type=int, default=500)
-    parser.add_argument("--imbalance-ratio", type=float, default=100)
-    parser.add_argument("--profile", default="exponential")
+    parser = setting_parser(__doc__)
     parser.add_argument("--holdout", type=int, default=20, help="held-out images per class")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--max-runs", type=int, default=None,
-                        help="stop after this many new runs (a part)")
     args = parser.parse_args()
-    data = resolve_data("fashion-mnist-lt", imbalance_ratio=args.imbalance_ratio,
-                        profile=args.profile, n_max=args.n_max,
-                        holdout_per_class=args.holdout)
-    budget = {"module": "resnet32", "max_epochs": args.epochs, "threads": args.threads}
-    stem = f"{args.profile}{args.imbalance_ratio:g}_nmax{args.n_max}_ep{args.epochs}"
-    stem += f"_threads{args.threads}"
+    # the table's setting and its network cache, plus the held-out set
+    data, budget, stem, networks = setting(args, holdout_per_class=args.holdout)
     path = RESULTS / f"{stem}_holdout{args.holdout}.jsonl"
-    store = RecordFile(path)
-    networks = NetworkCache(Path(__file__).parent / "_cache" / "networks" / stem)
     first, rest = args.seeds[0], args.seeds[1:]
     check_configs([run_config(data, m, first, budget=budget) for m in CANDIDATES])
-    while True:
-        records = store.read()
-        plan = [run_config(data, m, first, budget=budget) for m in CANDIDATES]
-        plan += [run_config(data, m, first) for m in BASELINES]
+
+    def make_plan(records):
+        runs = [run_config(data, m, first, budget=budget) for m in CANDIDATES]
+        runs += [run_config(data, m, first) for m in BASELINES]
         best = chosen(records, first)
         if best is not None:  # seed 0 done: the chosen recipe and ce on the other seeds
-            plan += [run_config(data, m, s, budget=budget)
+            runs += [run_config(data, m, s, budget=budget)
                      for s in rest for m in dict.fromkeys(["ce", best])]
-        done = store.keys()
-        todo = [c for c in plan if config_key(c) not in done]
-        if not todo or args.max_runs == 0:
-            break
-        sweep(todo[:1], path, data_home=data_home(), progress=False, networks=networks)
-        if args.max_runs is not None:
-            args.max_runs -= 1
-        last = store.read()[-1]
-        print(f"{last['config']['method']} seed {last['config']['seed']}: test "
-              f"{last['balanced_accuracy']:.4f}, held-out {choice_score(last):.4f}",
-              flush=True)
-    records = store.read()
+        return runs
+
+    records = run_in_parts(
+        path, make_plan, networks, args.max_runs,
+        describe=lambda r: f"{r['config']['method']} seed {r['config']['seed']}: test "
+                           f"{r['balanced_accuracy']:.4f}, held-out {choice_score(r):.4f}")
     if records:
         text = summary_table(records, metrics=METRICS, baseline="ce")
         if chosen(records, first) is not None:
             text += "\n" + conclusion(records, first) + "\n"
-        path.with_suffix(".md").write_text(
-            f"python benchmarks/fashion_mnist_lt_holdout.py --epochs {args.epochs} --n-max "
-            f"{args.n_max} --imbalance-ratio {args.imbalance_ratio:g} --profile "
-            f"{args.profile} --holdout {args.holdout} --threads {args.threads}\n\n{text}\n")
-        print(text)
+        write_report(path, f"python benchmarks/fashion_mnist_lt_holdout.py --epochs "
+                           f"{args.epochs} --n-max {args.n_max} --imbalance-ratio "
+                           f"{args.imbalance_ratio:g} --profile {args.profile} --holdout "
+                           f"{args.holdout} --threads {args.threads}", text)
 
 
 if __name__ == "__main__":
