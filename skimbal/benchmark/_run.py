@@ -21,7 +21,7 @@ from sklearn.metrics import balanced_accuracy_score, f1_score
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 
 from .. import __version__
-from ..callbacks import FeatureGradientNorms, PerClassAccuracy
+from ..callbacks import FeatureDeviation, FeatureGradientNorms, PerClassAccuracy
 from ..metrics import expected_calibration_error, per_class_accuracy, shot_accuracy
 from ..neural_network import ImbalancedNetClassifier
 from ._datasets import dataset_info, load_split
@@ -135,6 +135,25 @@ class NetworkCache:
             return self._memory[key]
         return None
 
+    def network(self, config):
+        """The trained network a run configuration uses, or None if not kept.
+
+        The network of the run's training part (``ce`` for ``ce>crt``), on
+        the run's data less its held-out set, seed and budget: what a study
+        of the trained networks (their features, their deviation) reads.
+
+        Parameters
+        ----------
+        config : dict
+            A run configuration (see :func:`run_config`).
+
+        Returns
+        -------
+        network : ImbalancedNetClassifier or None
+        """
+        training = config["method"].partition(">")[0]
+        return self.get(_network_key(dict(config, method=training)))
+
     def put(self, key, network):
         """Keep ``network`` as the trained network of run ``key``."""
         self._memory[key] = network
@@ -210,6 +229,12 @@ def evaluate(config, *, data_home=None, download=False, verbose=0, networks=None
                 network.fit(X, y)
                 network_seconds = time.perf_counter() - start
                 networks.put(key, network)
+                if config["budget"].get("progress_every"):
+                    # the progress callbacks only observe (tested): the network
+                    # serves the same run without them too
+                    networks.put(_network_key(dict(config, method=training,
+                                                   budget=_without_progress(config))),
+                                 network)
             if post_hoc:
                 fit_X, fit_y = ((X, y) if post_hoc_fit_data(config["method"]) == "train"
                                 else holdout)
@@ -249,7 +274,7 @@ def evaluate(config, *, data_home=None, download=False, verbose=0, networks=None
         "balanced_accuracy_train": float(balanced_accuracy_score(y, train_pred)),
         "fit_seconds": fit_seconds, "predict_seconds": predict_seconds,
         "network_fit_seconds": network_seconds, "network_from_cache": cached,
-        **_curves(model),
+        **_curves(model, progress=bool(config["budget"].get("progress_every"))),
         "environment": {**ENVIRONMENT, "threads": used_threads,
                         "device": _device(model)},
     }
@@ -340,6 +365,10 @@ def _cross_validated(model, X, y, seed, n_splits):
     folds = StratifiedKFold(n_splits, shuffle=True, random_state=seed)
     return float(np.mean(cross_val_score(clone(model), X, y, cv=folds,
                                          scoring="balanced_accuracy")))
+
+
+def _without_progress(config):
+    return {k: v for k, v in config["budget"].items() if k != "progress_every"}
 
 
 def _network_key(config):
@@ -452,25 +481,28 @@ def _progress_callbacks(X_test, y_test, every, per_class=100):
     index = np.concatenate([rng.choice(np.flatnonzero(y_test == c),
                                        min(per_class, int(np.sum(y_test == c))), replace=False)
                             for c in np.unique(y_test)])
-    return [PerClassAccuracy(eval_set=(X_test[index], y_test[index]), eval_name="test",
-                             every=every),
+    held = (X_test[index], y_test[index])
+    return [PerClassAccuracy(eval_set=held, eval_name="test", every=every),
             FeatureGradientNorms(every=every),
-            FeatureGradientNorms(every=every, source="training")]
+            FeatureGradientNorms(every=every, source="training"),
+            FeatureDeviation(eval_set=held, eval_name="test", every=every)]
 
 
 _PROGRESS = ("train_class_acc", "test_class_acc", "feature_grad_norm",
-             "batch_feature_grad_norm")
+             "batch_feature_grad_norm", "train_logit", "train_margin", "train_cosine",
+             "test_logit", "test_margin", "test_cosine", "test_feature_shift",
+             "test_spread_ratio")
 
 
-def _curves(model):
+def _curves(model, progress):
     try:
         history = _find_net(model).net_.history
     except ValueError:
         return {"curves": None}
     curves = {key: [row.get(key) for row in history] for key in ("train_loss", "lr", "dur")}
-    # progress is recorded every few epochs: [epoch, per-class values] pairs
-    curves.update({key: [[row["epoch"], row[key]] for row in history if key in row]
-                   for key in _PROGRESS if any(key in row for row in history)})
+    if progress:  # recorded every few epochs: [epoch, per-class values] pairs
+        curves.update({key: [[row["epoch"], row[key]] for row in history if key in row]
+                       for key in _PROGRESS if any(key in row for row in history)})
     return {"curves": curves}
 
 

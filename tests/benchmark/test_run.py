@@ -151,9 +151,39 @@ def test_progress_every_records_per_class_curves():
     assert [e for e, _ in curves["train_class_acc"]] == [1, 3, 4]  # every 2nd, and the last
     assert len(curves["test_class_acc"][0][1]) == 10
     assert len(curves["feature_grad_norm"]) == len(curves["batch_feature_grad_norm"]) == 3
+    assert [e for e, _ in curves["test_feature_shift"]] == [1, 3, 4]
+    assert len(curves["test_margin"][-1][1]) == len(curves["train_logit"][-1][1]) == 10
     with pytest.raises(ValueError, match="image data sets only"):
         check_configs([run_config(resolve_data("ecoli"), "ce", 0,
                                   budget={"progress_every": 2})])
+
+
+@pytest.mark.parametrize("method", ["ce", "ldam+drw+mfw"])
+def test_a_progress_run_trains_the_network_of_the_run_without_progress(method, monkeypatch):
+    from skimbal.benchmark import NetworkCache
+
+    data = resolve_data("digits-lt", imbalance_ratio=10)
+    budget = {"max_epochs": 4, "threads": 1}
+    plain = evaluate(run_config(data, method, 0, budget=budget))
+    nets = NetworkCache()
+    watched = evaluate(run_config(data, method, 0, budget={**budget, "progress_every": 2}),
+                       networks=nets)
+    # the callbacks only observe: the same network, the same scores
+    assert watched["per_class_test"] == plain["per_class_test"]
+    assert watched["nll"] == plain["nll"]
+    fits = []
+    monkeypatch.setattr(ImbalancedNetClassifier, "fit",
+                        lambda self, *a, **k: fits.append(1))
+    reused = evaluate(run_config(data, method, 0, budget=budget), networks=nets)
+    assert fits == [] and reused["network_from_cache"]
+    network = nets.network(run_config(data, method + ">logit_adjuster", 0, budget=budget))
+    assert network is nets.network(run_config(data, method, 0, budget=budget))
+    assert type(network).__name__ == "ImbalancedNetClassifier"
+    assert nets.network(run_config(data, method, 1, budget=budget)) is None
+    assert reused["nll"] == plain["nll"]
+    # a run without progress records no progress curves, even from that network
+    assert "test_feature_shift" not in reused["curves"]
+    assert "test_feature_shift" in watched["curves"]
 
 
 def test_post_hoc_rows_share_the_training_methods_network(tmp_path, monkeypatch):
