@@ -205,10 +205,11 @@ class _ImbalancedNet(NeuralNetClassifier):
         tensors' version counters). A module that cannot be traced is used
         as it is.
         """
-        version = (output, id(self.module_), sum(
+        version = (id(self.module_), sum(
             t._version for t in self.module_.state_dict(keep_vars=True).values()))
-        if self._folded is not None and self._folded[0] == version:
-            return self._folded[1]
+        folds = self._folded or {}
+        if output in folds and folds[output][0] == version:
+            return folds[output][1]
         source = _Features(self.module_) if output == "features" else self.module_
         try:
             folded = fx_fuse(copy.deepcopy(source).eval())
@@ -216,7 +217,9 @@ class _ImbalancedNet(NeuralNetClassifier):
             folded = source
         if self.channels_last:
             folded = folded.to(memory_format=torch.channels_last)
-        self._folded = (version, folded)
+        # one copy per output (logits, features), so passes that alternate
+        # between them (the deviation callback) fold each once per weights
+        self._folded = {**folds, output: (version, folded)}
         return folded
 
     def __getstate__(self):

@@ -40,6 +40,11 @@ def test_large_prediction_passes_fold_batch_norm_with_the_same_outputs(many_imag
     features = clf.set_params(transform_to="features").transform(X)
     np.testing.assert_allclose(features, _unfolded(clf, X, "features"), rtol=1e-4,
                                atol=1e-4)
+    # one copy per output: passes that alternate between them fold each once
+    logits_copy = clf.net_.inference_module("logits")
+    features_copy = clf.net_.inference_module("features")
+    assert clf.net_.inference_module("logits") is logits_copy
+    assert clf.net_.inference_module("features") is features_copy
     # the copy follows the weights: after more training it is folded again
     with torch.no_grad():
         clf.module_.classifier.bias.add_(1.0)
