@@ -21,8 +21,9 @@ their test decision values? Two stages:
    standardised pixels, alone and with imbalanced-learn's random
    over-sampling and SMOTE (its features measured in the raw pixel space:
    standardising blows up the pixels that hardly vary in the training
-   images), and on the ERM network's frozen features, alone and
-   over-sampled (cRT).
+   images), on the features of an untrained ResNet-32 (fixed, 64
+   dimensions), alone and over-sampled, and on the ERM network's frozen
+   features, alone and over-sampled (cRT).
    Records: ``results/feature_deviation/<setting>.jsonl`` (one per model
    and seed: the per-class table and the model's logit scale), the report
    ``<setting>.md`` and plots beside them.
@@ -42,10 +43,15 @@ from pathlib import Path
 
 import matplotlib
 import numpy as np
+import torch
 from _common import data_home
 from fashion_mnist_lt import run_in_parts, setting, setting_parser
+from imblearn.over_sampling import RandomOverSampler
+from imblearn.pipeline import make_pipeline as make_imb_pipeline
 from scipy import stats
 from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from skimbal.benchmark import RecordFile, load_split, make_model, run_config
 from skimbal.calibration import LogitAdjuster, make_crt
@@ -55,6 +61,7 @@ from skimbal.inspection import (
     plot_feature_deviation,
     plot_feature_embedding,
 )
+from skimbal.modules import resnet32
 
 matplotlib.use("Agg")
 
@@ -62,7 +69,8 @@ NETWORKS = ["ce", "ldam+drw", "cdt"]
 EVERY = 10
 # the under-fitting side: logistic regression on fixed features
 PIXELS = ["lr", "lr+ros", "lr+smote(k_neighbors=4)"]
-MODELS = NETWORKS + ["ce>logit_adjuster", "ce>lr", "ce>crt"] + PIXELS
+MODELS = NETWORKS + ["ce>logit_adjuster", "ce>lr", "ce>crt"] + PIXELS + [
+    "random>lr", "random>lr+ros"]
 GROUPS = ("many", "medium", "few")
 EPOCHS = (1, 21, 51, 101, 151, 161, 181, 200)
 OUT = Path(__file__).parent / "results" / "feature_deviation"
@@ -77,7 +85,31 @@ def fitted_models(network_of, data, budget, seed, X, y):
     out["ce>crt"] = make_crt(frozen).fit(X, y)
     for name in PIXELS:
         out[name] = make_model(run_config(data, name, seed)).fit(X, y)
+    features = FunctionTransformer(_random_features(X, seed))
+    for name, sampler in (("random>lr", None), ("random>lr+ros", RandomOverSampler(
+            random_state=seed))):
+        steps = [features, StandardScaler()] + ([sampler] if sampler else [])
+        out[name] = make_imb_pipeline(*steps, LogisticRegression(max_iter=2000)).fit(X, y)
     return out
+
+
+def _random_features(X, seed):
+    """Penultimate features of an untrained ResNet-32: fixed, not learned from the data."""
+    torch.manual_seed(seed)
+    module = resnet32(10, in_channels=1).eval()
+    mean, std = float(np.mean(X)) / 255, float(np.std(X)) / 255
+
+    def transform(images):
+        images = np.asarray(images)
+        out = []
+        with torch.no_grad():
+            for start in range(0, len(images), 1000):
+                x = torch.as_tensor(images[start:start + 1000]).float().div_(255)
+                x = x.unsqueeze(1) if x.ndim == 3 else x
+                out.append(module.features((x - mean) / std))
+        return torch.cat(out).numpy()
+
+    return transform
 
 
 def analyse(data, budget, seeds, network_of, path):
@@ -86,12 +118,14 @@ def analyse(data, budget, seeds, network_of, path):
     for seed in seeds:
         X, y, X_test, y_test = load_split(data, 0, seed, data_home=data_home())
         fitted = fitted_models(network_of, data, budget, seed, X, y)
+        tables = {}
         for name in MODELS:
             model = fitted[name]
             # logistic regression on pixels: the raw pixel space (its standardised
             # input blows up pixels that hardly vary in the training images)
             features = _pixels if name in PIXELS else "auto"
-            table = feature_deviation(model, X, y, X_test, y_test, features=features)
+            table = tables[name] = feature_deviation(model, X, y, X_test, y_test,
+                                                     features=features)
             scale = float(np.std(model.decision_function(X_test)))
             records.append({
                 "model": name, "seed": seed, "logit_scale": scale,
@@ -100,7 +134,7 @@ def analyse(data, budget, seeds, network_of, path):
                   + ", ".join(f"{g} {_group(records[-1], 'eval_accuracy', g):.3f}"
                               for g in GROUPS), flush=True)
         if seed == seeds[0]:
-            plots(fitted, X, y, X_test, y_test, path.with_suffix(""))
+            plots(fitted, tables, X, y, X_test, y_test, path.with_suffix(""))
     with open(path, "w") as f:
         for r in records:
             f.write(json.dumps(r) + "\n")
@@ -112,11 +146,11 @@ def _pixels(X):
     return X.reshape(len(X), -1) / 255.0
 
 
-def plots(fitted, X, y, X_test, y_test, stem):
+def plots(fitted, tables, X, y, X_test, y_test, stem):
     import matplotlib.pyplot as plt
 
-    for name in ("ce", "ldam+drw", "cdt", "ce>logit_adjuster", "lr+ros"):
-        axes = plot_feature_deviation(fitted[name], X, y, X_test, y_test, value="margin")
+    for name in ("ce", "ldam+drw", "cdt", "ce>logit_adjuster", "lr+ros", "random>lr+ros"):
+        axes = plot_feature_deviation(tables[name], value="margin")
         axes[0].figure.suptitle(f"{name}, seed 0: training vs test")
         axes[0].figure.tight_layout()
         axes[0].figure.savefig(f"{stem}_seed0_{_slug(name)}.png", dpi=90)
