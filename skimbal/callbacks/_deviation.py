@@ -1,6 +1,7 @@
 """A callback that follows feature deviation over training."""
 
 import numpy as np
+import torch
 from skorch.callbacks import Callback
 
 from ..inspection import deviation_columns
@@ -20,8 +21,9 @@ class FeatureDeviation(Callback):
     """Record per-class feature deviation and decision values every N epochs.
 
     At the end of a recorded epoch the network computes, in evaluation mode
-    (no augmentation or feature weakening), the penultimate features and the
-    logits of its training data and of a held-out ``eval_set``, and the
+    (no augmentation or feature weakening), the penultimate features of its
+    training data and of a held-out ``eval_set`` and, from them, the logits
+    of its ``classifier`` head, and the
     history gets, per class in the order of ``classes_`` (lists, as
     :class:`PerClassAccuracy` records), the quantities of
     :func:`~skimbal.inspection.feature_deviation`:
@@ -85,11 +87,18 @@ class FeatureDeviation(Callback):
         if not _record_epoch(net, self.every):
             return
         X, codes = _inputs_targets(dataset_train)
-        X_eval = self.eval_set[0]
         columns = deviation_columns(
-            net.features(X).numpy(), net.forward(X).float().numpy(), codes.astype(np.int64),
-            net.features(X_eval).numpy(), net.forward(X_eval).float().numpy(),
-            self.eval_codes_, n_classes=len(net.classes_))
+            *_features_and_logits(net, X), codes.astype(np.int64),
+            *_features_and_logits(net, self.eval_set[0]), self.eval_codes_,
+            n_classes=len(net.classes_))
         for column, key in _KEYS.items():
             net.history.record(key.format(name=self.eval_name),
                                np.asarray(columns[column], dtype=float).tolist())
+
+
+def _features_and_logits(net, X):
+    """Penultimate features and logits in one pass: the head on the features."""
+    features = net.features(X)  # evaluation mode
+    with torch.inference_mode(), net.autocast():
+        logits = net.module_.classifier(features.to(net.device))
+    return features.numpy(), logits.float().cpu().numpy()

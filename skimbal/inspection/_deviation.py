@@ -143,10 +143,7 @@ def feature_deviation(estimator, X, y, X_eval, y_eval, *, features="auto",
             f"decision_function; {type(estimator).__name__} has none."
         )
     classes = estimator.classes_
-    message = ("{name} has labels {{unknown}} that the estimator was not fitted on "
-               "(classes {{classes}}).")
-    codes = encode_labels(y, classes, message=message.format(name="y"))
-    eval_codes = encode_labels(y_eval, classes, message=message.format(name="y_eval"))
+    codes, eval_codes = _codes(classes, y, y_eval)
     feature_map, network = _feature_map(estimator, features)
     if class_counts is None:
         class_counts = getattr(network, "class_counts_", None)
@@ -236,6 +233,14 @@ def deviation_columns(features, scores, codes, eval_features, eval_scores, eval_
         sampling = np.sqrt(1 / n_train + 1 / n_eval)
     columns["shift_sampling"] = np.where((n_train > 1) & (n_eval > 0), sampling, np.nan)
     return columns
+
+
+def _codes(classes, y, y_eval):
+    """Class codes of the training and held-out labels, unknown labels refused."""
+    message = ("{name} has labels {{unknown}} that the estimator was not fitted on "
+               "(classes {{classes}}).")
+    return (encode_labels(y, classes, message=message.format(name="y")),
+            encode_labels(y_eval, classes, message=message.format(name="y_eval")))
 
 
 def _as_2d(features):
@@ -370,9 +375,9 @@ def _feature_map(estimator, features):
 
 def _decision_values(estimator, X, network):
     """One score per class: the estimator's decision values."""
+    if network is estimator:  # the network's own logits, also for two classes
+        return np.asarray(network.forward(X), dtype=np.float64)
     scores = np.asarray(estimator.decision_function(X), dtype=np.float64)
     if scores.ndim == 1:
-        if network is not None and network is estimator:
-            return np.asarray(network.forward(X), dtype=np.float64)
         return np.column_stack([-scores / 2, scores / 2])
     return scores

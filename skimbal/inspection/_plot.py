@@ -5,8 +5,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..metrics import shot_groups
-from ..utils import encode_labels
-from ._deviation import _feature_map, feature_deviation
+from ._deviation import _codes, _feature_map, feature_deviation
 
 _TITLES = {
     "train_class_acc": "training accuracy",
@@ -108,15 +107,14 @@ def plot_class_curves(history, key, *, class_counts=None, group="class", labels=
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.5))
     if isinstance(group, str) and group == "class":
-        order = np.arange(values.shape[1])
-        colors = plt.cm.viridis(np.linspace(0, 0.9, len(order)))
-        if class_counts is not None:
-            order = np.argsort(-np.asarray(class_counts), kind="stable")
-        for rank, c in enumerate(order):
+        # by size when the sizes are known, else in class order
+        order, colors = _size_colors(np.zeros(values.shape[1]) if class_counts is None
+                                     else class_counts)
+        for c in order:
             name = str(labels[c])
             if class_counts is not None:
                 name += f" (n={int(class_counts[c])})"
-            ax.plot(epochs, values[:, c], color=colors[rank], label=name, lw=1.2)
+            ax.plot(epochs, values[:, c], color=colors[c], label=name, lw=1.2)
     else:
         if isinstance(group, str):
             if group != "shot":
@@ -363,10 +361,7 @@ def plot_feature_embedding(estimator, X, y, X_eval, y_eval, *, features="auto",
     from sklearn.manifold import TSNE
 
     classes = estimator.classes_
-    message = ("{name} has labels {{unknown}} that the estimator was not fitted on "
-               "(classes {{classes}}).")
-    codes = encode_labels(y, classes, message=message.format(name="y"))
-    eval_codes = encode_labels(y_eval, classes, message=message.format(name="y_eval"))
+    codes, eval_codes = _codes(classes, y, y_eval)
     rng = np.random.default_rng(random_state)
 
     def pick(c):
