@@ -151,8 +151,7 @@ class NetworkCache:
         -------
         network : ImbalancedNetClassifier or None
         """
-        training = config["method"].partition(">")[0]
-        return self.get(_network_key(dict(config, method=training)))
+        return self.get(_training_key(config))
 
     def put(self, key, network):
         """Keep ``network`` as the trained network of run ``key``."""
@@ -220,7 +219,7 @@ def evaluate(config, *, data_home=None, download=False, verbose=0, networks=None
     with _torch_threads(threads):
         if images:
             # the network of the training part; the held-out set does not change it
-            key = _network_key(dict(config, method=training))
+            key = _training_key(config)
             network = networks.get(key)
             cached = network is not None
             if network is None:
@@ -232,8 +231,7 @@ def evaluate(config, *, data_home=None, download=False, verbose=0, networks=None
                 if config["budget"].get("progress_every"):
                     # the progress callbacks only observe (tested): the network
                     # serves the same run without them too
-                    networks.put(_network_key(dict(config, method=training,
-                                                   budget=_without_progress(config))),
+                    networks.put(_training_key(dict(config, budget=_without_progress(config))),
                                  network)
             if post_hoc:
                 fit_X, fit_y = ((X, y) if post_hoc_fit_data(config["method"]) == "train"
@@ -369,6 +367,11 @@ def _cross_validated(model, X, y, seed, n_splits):
 
 def _without_progress(config):
     return {k: v for k, v in config["budget"].items() if k != "progress_every"}
+
+
+def _training_key(config):
+    """The cache key of the network a run uses: its training part's (``ce`` of ``ce>crt``)."""
+    return _network_key(dict(config, method=config["method"].partition(">")[0]))
 
 
 def _network_key(config):
