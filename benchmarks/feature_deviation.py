@@ -61,6 +61,7 @@ from skimbal.inspection import (
     plot_feature_deviation,
     plot_feature_embedding,
 )
+from skimbal.metrics import shot_groups
 from skimbal.modules import resnet32
 
 matplotlib.use("Agg")
@@ -255,8 +256,7 @@ def report(records, progress, seeds):
 
 
 def _curve(record, key, epoch, group):
-    groups = np.array(["many" if n > 100 else "few" if n < 20 else "medium"
-                       for n in record["train_counts"]])
+    groups = shot_groups(record["train_counts"])
     values = dict(record["curves"][key])[epoch]
     return float(np.nanmean(np.asarray(values, dtype=float)[groups == group]))
 

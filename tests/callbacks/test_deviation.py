@@ -2,23 +2,14 @@
 
 import numpy as np
 import pytest
-from sklearn.datasets import make_classification
-from torch import nn
 
 from skimbal import ImbalancedNetClassifier
 from skimbal.callbacks import FeatureDeviation
 from skimbal.inspection import feature_deviation
 
+from ..neural_network.test_classifier import _NoHead
+
 FAST = {"max_epochs": 5, "batch_size": 32, "lr": 0.05, "random_state": 0}
-
-
-@pytest.fixture(scope="module")
-def data():
-    X, y = make_classification(
-        400, n_features=6, n_informative=4, n_classes=3, weights=[0.75, 0.2, 0.05],
-        random_state=0,
-    )
-    return X.astype(np.float32), np.array(["cat", "dog", "eel"])[y]
 
 
 def test_records_every_n_epochs_and_agrees_with_the_function(data):
@@ -43,20 +34,11 @@ def test_records_every_n_epochs_and_agrees_with_the_function(data):
     assert np.mean(history[-1, "train_margin"]) > np.mean(history[0, "train_margin"])
 
 
-class _NoFeatures(nn.Module):
-    def __init__(self, n_features, n_classes):
-        super().__init__()
-        self.body = nn.Linear(n_features, n_classes)
-
-    def forward(self, x):
-        return self.body(x)
-
-
 def test_errors(data):
     X, y = data
     with pytest.raises(ValueError, match=r"FeatureDeviation needs a module with a "
-                                         r"features\(x\) method.*_NoFeatures has none"):
-        ImbalancedNetClassifier(module=_NoFeatures, callbacks=[
+                                         r"features\(x\) method.*_NoHead has none"):
+        ImbalancedNetClassifier(module=_NoHead, callbacks=[
             FeatureDeviation(eval_set=(X, y))], **FAST).fit(X, y)
     with pytest.raises(ValueError, match=r"eval_set has labels \['fox'\]"):
         ImbalancedNetClassifier(callbacks=[

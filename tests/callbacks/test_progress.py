@@ -14,15 +14,6 @@ from skimbal.metrics import per_class_accuracy
 FAST = {"max_epochs": 5, "batch_size": 32, "lr": 0.05, "random_state": 0}
 
 
-@pytest.fixture(scope="module")
-def data():
-    X, y = make_classification(
-        400, n_features=6, n_informative=4, n_classes=3, weights=[0.75, 0.2, 0.05],
-        random_state=0,
-    )
-    return X.astype(np.float32), np.array(["cat", "dog", "eel"])[y]
-
-
 def test_per_class_accuracy_records_every_n_epochs_and_the_last(data):
     X, y = data
     clf = ImbalancedNetClassifier(

@@ -17,6 +17,8 @@ from skimbal.calibration import LogitAdjuster, make_crt
 from skimbal.inspection import DEVIATION_COLUMNS, deviation_columns, feature_deviation
 from skimbal.modules import list_modules
 
+from ..neural_network.test_classifier import _NoHead
+
 FAST = {"max_epochs": 2, "batch_size": 32, "random_state": 0}
 
 
@@ -32,15 +34,6 @@ class _Identity(nn.Module):
 
     def forward(self, x):
         return self.classifier(self.features(x))
-
-
-class _NoFeatures(nn.Module):
-    def __init__(self, n_features, n_classes):
-        super().__init__()
-        self.body = nn.Linear(n_features, n_classes)
-
-    def forward(self, x):
-        return self.body(x)
 
 
 @pytest.fixture(scope="module")
@@ -225,8 +218,8 @@ def test_errors(tabular, identity_net):
         feature_deviation(identity_net, X, y, X_eval, np.full(len(y_eval), 7))
     with pytest.raises(ValueError, match=r"y has labels \['a'\]"):
         feature_deviation(identity_net, X, np.array(["a"] * len(y)), X_eval, y_eval)
-    plain = ImbalancedNetClassifier(module=_NoFeatures, **FAST).fit(X, y)
-    with pytest.raises(ValueError, match=r"a features\(x\) method, which _NoFeatures does "
+    plain = ImbalancedNetClassifier(module=_NoHead, **FAST).fit(X, y)
+    with pytest.raises(ValueError, match=r"a features\(x\) method, which _NoHead does "
                                          "not have"):
         feature_deviation(plain, X, y, X_eval, y_eval)
     assert np.isfinite(feature_deviation(plain, X, y, X_eval, y_eval, features="input")[
