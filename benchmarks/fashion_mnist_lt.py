@@ -105,12 +105,15 @@ def run_in_parts(path, make_plan, networks, max_runs=None, n_jobs=1, describe=No
 
     One run at a time (``n_jobs`` at a time with ``n_jobs > 1``), so that a
     plan that grows with the records (a stage chosen from the last) sees
-    every finished run; ``describe(record)`` is printed after each.
+    every finished run; runs whose network the cache holds go first (they
+    train nothing). ``describe(record)`` is printed after each.
     """
     store = RecordFile(path)
     while True:
         done = store.keys()
         todo = [c for c in make_plan(store.read()) if config_key(c) not in done]
+        # runs on a network already trained first (seconds each, no training)
+        todo.sort(key=lambda c: networks.network(c) is None)
         if not todo or max_runs == 0:
             break
         part = todo[:max_runs] if n_jobs > 1 else todo[:1]

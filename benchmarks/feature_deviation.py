@@ -53,7 +53,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from skimbal.benchmark import RecordFile, load_split, make_model, run_config
+from skimbal.benchmark import RecordFile, evaluate, load_split, make_model, run_config
 from skimbal.calibration import LogitAdjuster, make_crt
 from skimbal.inspection import (
     feature_deviation,
@@ -113,33 +113,71 @@ def _random_features(X, seed):
     return transform
 
 
-def analyse(data, budget, seeds, network_of, path):
-    """Per-class deviation tables of every model and seed, written to ``path``."""
-    records = []
-    for seed in seeds:
-        X, y, X_test, y_test = load_split(data, 0, seed, data_home=data_home())
-        fitted = fitted_models(network_of, data, budget, seed, X, y)
-        tables = {}
-        for name in MODELS:
-            model = fitted[name]
-            # logistic regression on pixels: the raw pixel space (its standardised
-            # input blows up pixels that hardly vary in the training images)
-            features = _pixels if name in PIXELS else "auto"
-            table = tables[name] = feature_deviation(model, X, y, X_test, y_test,
-                                                     features=features)
-            scale = float(np.std(model.decision_function(X_test)))
-            records.append({
-                "model": name, "seed": seed, "logit_scale": scale,
-                "table": {k: np.asarray(v).tolist() for k, v in table.items()}})
-            print(f"{name} seed {seed}: test accuracy by group "
-                  + ", ".join(f"{g} {_group(records[-1], 'eval_accuracy', g):.3f}"
-                              for g in GROUPS), flush=True)
-        if seed == seeds[0]:
-            plots(fitted, tables, X, y, X_test, y_test, path.with_suffix(""))
-    with open(path, "w") as f:
+def analyse(data, budget, seed, network_of, path, plot=False):
+    """Per-class deviation tables of every model of one seed, appended to ``path``."""
+    X, y, X_test, y_test = load_split(data, 0, seed, data_home=data_home())
+    fitted = fitted_models(network_of, data, budget, seed, X, y)
+    tables, records = {}, []
+    for name in MODELS:
+        model = fitted[name]
+        # logistic regression on pixels: the raw pixel space (its standardised
+        # input blows up pixels that hardly vary in the training images)
+        features = _pixels if name in PIXELS else "auto"
+        table = tables[name] = feature_deviation(model, X, y, X_test, y_test,
+                                                 features=features)
+        scale = float(np.std(model.decision_function(X_test)))
+        records.append({
+            "model": name, "seed": seed, "logit_scale": scale,
+            "table": {k: np.asarray(v).tolist() for k, v in table.items()}})
+        print(f"{name} seed {seed}: test accuracy by group "
+              + ", ".join(f"{g} {_group(records[-1], 'eval_accuracy', g):.3f}"
+                          for g in GROUPS), flush=True)
+    if plot:
+        plots(fitted, tables, X, y, X_test, y_test, path.with_suffix(""))
+    with open(path, "a") as f:  # a seed at a time: an interrupted study resumes
         for r in records:
             f.write(json.dumps(r) + "\n")
     return records
+
+
+def train(data, budget, seed, networks, progress_path):
+    """The networks of one seed, trained where the cache does not hold them.
+
+    A network recorded before but no longer cached (a fresh checkout) is
+    trained again without the callbacks; since fits are deterministic it
+    must reproduce its record, which is checked and written to
+    ``<setting>_reproduced.jsonl``.
+    """
+    recorded = {(r["config"]["method"], r["config"]["seed"]): r
+                for r in RecordFile(progress_path).read()} if progress_path.exists() else {}
+    for method in NETWORKS:
+        plain = run_config(data, method, seed, budget=budget)
+        if networks.network(plain) is not None:
+            continue  # trained by the table or before: read it
+        if (method, seed) not in recorded:
+            # the curves of ERM; the other networks plain (the callbacks' passes
+            # add about 45% to a run)
+            watched = {**budget, "progress_every": EVERY} if method == "ce" else budget
+            run_in_parts(progress_path, lambda _: [run_config(data, method, seed,
+                                                              budget=watched)],
+                         networks, describe=lambda r: f"{method} seed {seed}: test "
+                                                      f"{r['balanced_accuracy']:.4f}")
+            continue
+        record = evaluate(plain, data_home=data_home(), networks=networks)
+        before = np.asarray(recorded[(method, seed)]["per_class_test"], dtype=float)
+        after = np.asarray(record["per_class_test"], dtype=float)
+        check = {"method": method, "seed": seed, "key": record["key"],
+                 "recorded_balanced_accuracy": recorded[(method, seed)]["balanced_accuracy"],
+                 "balanced_accuracy": record["balanced_accuracy"],
+                 "max_per_class_difference": float(np.max(np.abs(after - before))),
+                 "fit_seconds": record["fit_seconds"],
+                 "commit": record["environment"]["commit"]}
+        with open(progress_path.with_name(progress_path.name.replace(
+                "_networks", "_reproduced")), "a") as f:
+            f.write(json.dumps(check) + "\n")
+        print(f"{method} seed {seed} trained again: test {check['balanced_accuracy']:.4f} "
+              f"(recorded {check['recorded_balanced_accuracy']:.4f}; largest per-class "
+              f"difference {check['max_per_class_difference']:.4f})", flush=True)
 
 
 def _pixels(X):
@@ -268,44 +306,37 @@ def main():
     args = parser.parse_args()
     data, budget, stem, networks = setting(args)
     OUT.mkdir(parents=True, exist_ok=True)
-    watched = {**budget, "progress_every": EVERY}
-
-    def plan(records):
-        runs = []
-        for method in NETWORKS:
-            for seed in args.seeds:
-                plain = run_config(data, method, seed, budget=budget)
-                if networks.network(plain) is not None and not any(
-                        r["config"]["method"] == method and r["config"]["seed"] == seed
-                        for r in records):
-                    continue  # trained by the table without the callbacks: read it
-                # the curves of ERM; the other networks plain (the callbacks' passes
-                # add about 45% to a run)
-                runs.append(run_config(data, method, seed,
-                                       budget=watched if method == "ce" else budget))
-        return runs
-
     progress_path = OUT / f"{stem}_networks.jsonl"
-    if not args.analyse_only:
-        run_in_parts(progress_path, plan, networks, args.max_runs,
-                     describe=lambda r: f"{r['config']['method']} seed "
-                                        f"{r['config']['seed']}: test "
-                                        f"{r['balanced_accuracy']:.4f}")
-    progress = {r["config"]["seed"]: r for r in RecordFile(progress_path).read()
-                if r["config"]["method"] == "ce"} if progress_path.exists() else {}
-    missing = [(m, s) for m in NETWORKS for s in args.seeds
-               if networks.network(run_config(data, m, s, budget=budget)) is None]
-    if missing:
-        print(f"Not trained yet: {missing}; run again to train them.")
-        return
     path = OUT / f"{stem}.jsonl"
-    records = analyse(data, budget, args.seeds, networks.network, path)
+    for seed in args.seeds:  # a seed at a time: its networks, then its analysis
+        done = {(r["model"], r["seed"]) for r in _read(path)}
+        if all((m, seed) in done for m in MODELS):
+            continue
+        if not args.analyse_only:
+            train(data, budget, seed, networks, progress_path)
+        missing = [m for m in NETWORKS
+                   if networks.network(run_config(data, m, seed, budget=budget)) is None]
+        if missing:
+            print(f"Not trained yet on seed {seed}: {missing}; run again to train them.")
+            return
+        analyse(data, budget, seed, networks.network, path, plot=seed == args.seeds[0])
+    progress = {r["config"]["seed"]: r for r in _read(progress_path)
+                if r["config"]["method"] == "ce"
+                and "test_feature_shift" in r.get("curves", {})}
+    records = [r for r in _read(path) if r["seed"] in args.seeds]
     text = report(records, progress, args.seeds)
     path.with_suffix(".md").write_text(
         f"python benchmarks/feature_deviation.py --epochs {args.epochs} --n-max "
         f"{args.n_max} --imbalance-ratio {args.imbalance_ratio:g} --profile "
         f"{args.profile} --threads {args.threads}\n\n{text}\n")
     print(text)
+
+
+def _read(path):
+    if not path.exists():
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
 
 
 if __name__ == "__main__":

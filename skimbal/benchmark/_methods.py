@@ -6,7 +6,9 @@ A method is ``TRAINING[>POST_HOC]``. ``TRAINING`` is tokens joined by ``+``:
   ``ce`` when none is named), ``drw`` or ``drs`` (``schedule``), ``mfw``, a
   meta re-weighting scheme (``meta``, ``l2rw``, ``meta_weight_net``), ``sampler`` (the
   class-balanced sampler) or a registered sampling scheme (``sqrt``,
-  ``progressive``, ...), a class weighting (``balanced``,
+  ``progressive``, ...) or an imbalanced-learn sampler that selects examples
+  (``rus``, ``ros``, ``nearmiss(version=2)``, ...; resampled each epoch), a
+  class weighting (``balanced``,
   ``effective_number``), and ``name=value`` for any estimator parameter
   (``lr=0.05``, ``class_weight=effective_number``);
 - or a baseline's name first (``lr``: logistic regression), followed by its
@@ -277,7 +279,19 @@ def _network_params(method, tokens):
 
     known = set(ImbalancedNetClassifier().get_params())
     for token in tokens:
-        if "=" in token:
+        call = _CALL.match(token)
+        if call is not None and call.group(1) in _IMBLEARN_SAMPLERS:
+            # an imbalanced-learn sampler resampling the batches (its seed is drawn
+            # from the fit's generator each epoch)
+            name, sampler_params = _call(method, token)
+            try:
+                sampler = _IMBLEARN_SAMPLERS[name](**sampler_params)
+                sampler._validate_params()  # scikit-learn's checks, before any fit
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"Method {method!r}: the sampler {token!r} refuses its "
+                                 f"parameters: {exc}") from exc
+            put("sampler", sampler, token)
+        elif "=" in token:
             key, _, raw = token.partition("=")
             if key not in known:
                 raise ValueError(
@@ -303,7 +317,9 @@ def _network_params(method, tokens):
                 f"Method {method!r}: unknown token {token!r}. A network method combines "
                 f"a loss {list_losses()}, a schedule {list(_SCHEDULES)}, 'mfw', a "
                 f"re-weighting {list(_REWEIGHTS)}, 'sampler' or a sampling scheme "
-                f"{list_samplings()}, a class weighting {list(_CLASS_WEIGHTS)} and "
+                f"{list_samplings()} or an imbalanced-learn sampler that selects examples "
+                f"('rus', 'ros', 'nearmiss', ...), a class weighting "
+                f"{list(_CLASS_WEIGHTS)} and "
                 f"name=value parameters; a baseline starts with one of {list_baselines()}.")
     return params
 

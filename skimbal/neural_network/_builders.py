@@ -24,7 +24,12 @@ from ..callbacks import (
 )
 from ..losses import ImbalancedLoss, TorchCriterion, get_loss
 from ..modules import get_module
-from ..sampling import ImbalancedSampler, compute_class_weight
+from ..sampling import (
+    ImbalancedSampler,
+    ResamplingSampler,
+    compute_class_weight,
+    is_resampler,
+)
 from ..strategies import (
     FeatureWeakening,
     L2RWReweighter,
@@ -311,15 +316,26 @@ def build_callbacks(*, max_epochs, lr_schedule, warmup_frac, lr_milestones, lr_d
     return callbacks + list(user_callbacks or [])
 
 
-def build_sampler(sampler, schedule, y_train, n_classes, defer_epoch, max_epochs):
-    """The class-aware training sampler, or None (plain shuffling)."""
+def build_sampler(sampler, schedule, y_train, n_classes, defer_epoch, max_epochs,
+                  X_train=None, batch_size=None):
+    """The class-aware training sampler, or None (plain shuffling).
+
+    ``sampler`` is a registered scheme's name or an imbalanced-learn sampler
+    (resampled each epoch, see :class:`~skimbal.sampling.ResamplingSampler`).
+    """
     if schedule == "drs" and sampler is None:
         sampler = "class_balanced"
     if sampler is None:
         return None
+    start_epoch = defer_epoch if schedule == "drs" else 0
+    if is_resampler(sampler):
+        # the random samplers select by label only: an index column is enough
+        blind = type(sampler).__name__ in ("RandomUnderSampler", "RandomOverSampler")
+        return ResamplingSampler(y_train, sampler, features=None if blind else X_train,
+                                 start_epoch=start_epoch, batch_size=batch_size)
     return ImbalancedSampler(
-        y_train, sampler, n_classes=n_classes,
-        start_epoch=defer_epoch if schedule == "drs" else 0, max_epochs=max_epochs,
+        y_train, sampler, n_classes=n_classes, start_epoch=start_epoch,
+        max_epochs=max_epochs,
     )
 
 

@@ -19,7 +19,7 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from skorch.helper import predefined_split
@@ -180,13 +180,19 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         (``None`` then means ``"effective_number"``, as in LDAM-DRW).
     beta : float, default=0.9999
         ``beta`` of the effective number of samples (Cui et al. 2019).
-    sampler : str or None, default=None
+    sampler : str, imbalanced-learn sampler or None, default=None
         Class-aware sampling of training batches (Kang et al. 2020), a scheme
         registered in :mod:`skimbal.sampling`
         (:func:`~skimbal.sampling.list_samplings`: ``"class_balanced"``,
         ``"sqrt"``, ``"progressive"``, ``"instance"``), built in ``fit`` from
-        the labels being fitted. With ``schedule="drs"`` it starts at the
-        deferral epoch (``None`` then means ``"class_balanced"``).
+        the labels being fitted. Or an imbalanced-learn sampler that selects
+        examples (``RandomUnderSampler()``, ``RandomOverSampler()``,
+        ``NearMiss()``, ...): each epoch trains on a fresh resample of the
+        training examples, images included, drawn with a seed from the fit's
+        generator (:class:`~skimbal.sampling.ResamplingSampler`); samplers
+        that synthesise examples (SMOTE and its relatives) are refused. With
+        ``schedule="drs"`` it starts at the deferral epoch (``None`` then
+        means ``"class_balanced"``).
     schedule : {"drw", "drs"} or None, default=None
         Deferred re-weighting or re-sampling (Cao et al. 2019): plain
         training until ``defer_frac`` of ``max_epochs``, then the weights or
@@ -401,7 +407,7 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         "vs_tau": [Interval(Real, None, None, closed="neither")],
         "class_weight": [StrOptions({"balanced", "effective_number"}), dict, None],
         "beta": [Interval(Real, 0, 1, closed="left")],
-        "sampler": [sampling_names_constraint(), None],
+        "sampler": [sampling_names_constraint(), HasMethods(["fit_resample"]), None],
         "schedule": [StrOptions({"drw", "drs"}), None],
         "defer_frac": [Interval(Real, 0, 1, closed="neither")],
         "mfw": ["boolean"],
@@ -736,7 +742,7 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         module = build_module(self.module, self.module_params, len(counts), X.shape[1:],
                               criterion, self.loss)
         sampler = build_sampler(self.sampler, self.schedule, y, len(counts), defer_epoch,
-                                self.max_epochs)
+                                self.max_epochs, X, self.batch_size)
         callbacks = self._callbacks(sampler)
         iterator = ({"iterator_train__sampler": sampler, "iterator_train__shuffle": False}
                     if sampler is not None else {"iterator_train__shuffle": True})

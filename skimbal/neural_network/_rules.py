@@ -11,7 +11,7 @@ import warnings
 import torch
 from skorch.callbacks import Callback
 
-from ..sampling import is_scheduled_sampling
+from ..sampling import check_resampler, is_resampler, is_scheduled_sampling
 from ._builders import epoch_at, is_plain_criterion
 
 
@@ -33,6 +33,9 @@ def check_options(params, *, images, has_sample_weight):
 
 def _sampler_schedule(p, **_):
     sampler = p["sampler"]
+    if is_resampler(sampler):
+        check_resampler(sampler)  # one that synthesises examples cannot drive batches
+        return
     if sampler is not None and p["schedule"] == "drs" and is_scheduled_sampling(sampler):
         raise ValueError(
             f"sampler={sampler!r} is already a schedule and cannot be combined "

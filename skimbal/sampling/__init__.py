@@ -3,6 +3,9 @@
 from ._class_weight import compute_class_weight, effective_number_weights
 from ._sampler import (
     ImbalancedSampler,
+    ResamplingSampler,
+    check_resampler,
+    is_resampler,
     is_scheduled_sampling,
     list_samplings,
     register_sampling,
@@ -13,6 +16,9 @@ from ._sampler import (
 
 __all__ = [
     "ImbalancedSampler",
+    "ResamplingSampler",
+    "check_resampler",
+    "is_resampler",
     "compute_class_weight",
     "effective_number_weights",
     "is_scheduled_sampling",

@@ -232,3 +232,153 @@ class ImbalancedSampler(Sampler):
             return iter(torch.randperm(n, generator=self.generator).tolist())
         p = torch.as_tensor(self.example_probabilities(), dtype=torch.float64)
         return iter(torch.multinomial(p, n, replacement=True, generator=self.generator).tolist())
+
+
+class ResamplingSampler(Sampler):
+    """An imbalanced-learn sampler as a torch ``Sampler``: a fresh resample each epoch.
+
+    imbalanced-learn's samplers validate 2-D data and return resampled
+    arrays, so they cannot resample images or stream a ``Dataset``. The ones
+    that select existing examples (every under-sampler, and
+    ``RandomOverSampler``) report the indices they chose as
+    ``sample_indices_``; this sampler fits a clone of one each epoch, with a
+    seed drawn from the fit's generator, and yields those indices in a random
+    order. The epoch's length is the resample's (under-sampling shortens an
+    epoch, over-sampling lengthens it). Before ``start_epoch`` the epoch is a
+    plain random permutation of all examples (deferred re-sampling, DRS).
+
+    Samplers that synthesise new examples (SMOTE and its relatives) have no
+    indices to give; they are refused with an error that says so.
+
+    Parameters
+    ----------
+    labels : array-like of shape (n_samples,)
+        Integer class codes of the training examples.
+    resampler : imbalanced-learn sampler
+        An object with ``fit_resample`` that sets ``sample_indices_`` (e.g.
+        ``RandomUnderSampler()``, ``RandomOverSampler()``, ``NearMiss()``).
+        It is cloned; its ``random_state``, if it has one, is set anew for
+        every epoch.
+    features : array-like of shape (n_samples, ...), default=None
+        What the sampler sees of each example, flattened to one row each
+        (samplers that measure distances, such as ``NearMiss``, need it);
+        None: a column of indices, enough for the random samplers.
+    start_epoch : int, default=0
+        First epoch (0-based) that resamples.
+    batch_size : int, default=None
+        The training batch size: an epoch whose last batch would hold a single
+        example drops it (batch normalisation cannot normalise one example).
+    generator : torch.Generator, default=None
+        Source of the draws (torch's default generator when None); the
+        estimator sets the generator of its fit here.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from imblearn.under_sampling import RandomUnderSampler
+    >>> from skimbal.sampling import ResamplingSampler
+    >>> labels = np.array([0] * 8 + [1] * 2)
+    >>> sampler = ResamplingSampler(labels, RandomUnderSampler())
+    >>> epoch = list(sampler)
+    >>> len(epoch), np.bincount(labels[epoch]).tolist()
+    (4, [2, 2])
+    """
+
+    def __init__(self, labels, resampler, *, features=None, start_epoch=0, batch_size=None,
+                 generator=None):
+        self.labels = np.asarray(labels, dtype=np.int64)
+        self.resampler = resampler
+        self.features = features
+        self.start_epoch = int(start_epoch)
+        self.batch_size = batch_size
+        self.generator = generator
+        check_resampler(resampler)
+        self.epoch = 0
+        self._pending = None
+
+    def set_epoch(self, epoch):
+        """Set the current (0-based) epoch."""
+        self.epoch = int(epoch)
+        self._pending = None
+
+    def resample(self, seed):
+        """The indices a clone of the sampler with ``random_state=seed`` selects."""
+        from sklearn.base import clone
+
+        resampler = clone(self.resampler)
+        if "random_state" in resampler.get_params():
+            resampler.set_params(random_state=seed)
+        if self.features is None:
+            X = np.arange(len(self.labels), dtype=np.float64).reshape(-1, 1)
+        else:
+            features = np.asarray(self.features)
+            X = features.reshape(len(features), -1)
+        resampler.fit_resample(X, self.labels)
+        indices = getattr(resampler, "sample_indices_", None)
+        if indices is None:
+            raise ValueError(_synthesising_message(self.resampler))
+        return np.asarray(indices, dtype=np.int64)
+
+    def _draw(self):
+        n = len(self.labels)
+        if self.epoch < self.start_epoch:
+            return torch.randperm(n, generator=self.generator)
+        seed = int(torch.randint(np.iinfo(np.int32).max, (1,), generator=self.generator))
+        indices = torch.as_tensor(self.resample(seed))
+        order = indices[torch.randperm(len(indices), generator=self.generator)]
+        if self.batch_size and len(order) % self.batch_size == 1 and len(order) > 1:
+            order = order[:-1]
+        return order
+
+    def __len__(self):
+        if self._pending is None:
+            self._pending = self._draw()
+        return len(self._pending)
+
+    def __iter__(self):
+        order = self._pending if self._pending is not None else self._draw()
+        self._pending = None  # the next epoch draws anew, even without set_epoch
+        return iter(order.tolist())
+
+
+def is_resampler(obj):
+    """Whether ``obj`` is an imbalanced-learn-style sampler (has ``fit_resample``)."""
+    return not isinstance(obj, str) and hasattr(obj, "fit_resample")
+
+
+def check_resampler(resampler):
+    """Raise unless ``resampler`` can choose the examples of a batch.
+
+    A sampler must have ``fit_resample`` and select existing examples; the
+    ones that synthesise examples (imbalanced-learn's SMOTE family, which
+    subclass its ``BaseOverSampler`` but not ``RandomOverSampler``) are
+    refused here, before any training; others are checked when they first
+    resample (no ``sample_indices_``).
+
+    Parameters
+    ----------
+    resampler : object
+    """
+    if not is_resampler(resampler):
+        raise TypeError(
+            f"{resampler!r} is not an imbalanced-learn sampler (it has no fit_resample)."
+        )
+    try:
+        from imblearn.over_sampling import RandomOverSampler
+        from imblearn.over_sampling.base import BaseOverSampler
+    except ImportError:  # pragma: no cover - imbalanced-learn is a dependency
+        return
+    if isinstance(resampler, BaseOverSampler) and not isinstance(
+            resampler, RandomOverSampler):
+        raise ValueError(_synthesising_message(resampler))
+
+
+def _synthesising_message(resampler):
+    name = type(resampler).__name__
+    return (
+        f"sampler={name}() synthesises new examples (it reports no sample_indices_), so "
+        "it cannot choose the examples of a training batch. Use a sampler that selects "
+        "examples (RandomOverSampler, RandomUnderSampler, NearMiss, ...) or "
+        "sampler='class_balanced'; to train on synthetic examples, put the sampler in an "
+        "imbalanced-learn pipeline before the network (tabular data)."
+    )

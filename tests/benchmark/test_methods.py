@@ -32,6 +32,16 @@ def test_network_tokens_become_parameters(method, params):
     assert net.random_state == 3
 
 
+def test_an_imblearn_sampler_token_resamples_the_network_batches():
+    from imblearn.under_sampling import NearMiss, RandomUnderSampler
+
+    net = build_model("ldam+drw+nearmiss(version=2)", kind="images", seed=0)
+    assert isinstance(net.sampler, NearMiss) and net.sampler.version == 2
+    assert net.schedule == "drw"
+    assert isinstance(build_model("ce+RandomUnderSampler", kind="images", seed=0).sampler,
+                      RandomUnderSampler)
+
+
 def test_post_hoc_steps_and_their_parameters():
     # the step wraps the network, so its prior is the network's training prior
     model = build_model("ce>logit_adjuster", kind="images", seed=0)
@@ -97,6 +107,10 @@ def test_network_budget_comes_before_the_method():
                                  "parameters"),
     ("lr+smote(k=3)", "the sampler 'smote(k=3)' refuses its parameters"),
     ("ce>tau_norm(colour=1)", "the post-hoc step refuses its parameters"),
+    ("ce+smote", "the network refuses it: sampler=SMOTE() synthesises new examples"),
+    ("ce+rus+sampler", "'sampler' sets sampler='class_balanced', but an earlier token set "
+                       "sampler=RandomUnderSampler()"),
+    ("ce+nearmiss(version=7)", "the sampler 'nearmiss(version=7)' refuses its parameters"),
     ("ce>tau_norm(tau=[])", "the tuned parameters ['tau'] have no value"),
     ("ce>logit_adjuster(on=test)", "on='test'; a post-hoc step is fitted on one of "
                                    "['train', 'holdout']"),
