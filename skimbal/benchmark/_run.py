@@ -527,8 +527,23 @@ def _commit():
     return out.stdout.strip() or None
 
 
+def _cpu():
+    """The CPU's model name (Linux), or what ``platform`` knows."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
+# the CPU and torch's kernels for it are recorded: runs with the same seed on
+# CPUs that run other kernels differ as another seed would
 ENVIRONMENT = {
     "skimbal": __version__, "torch": torch.__version__, "scikit-learn": sklearn.__version__,
     "imbalanced-learn": imblearn.__version__, "python": platform.python_version(),
-    "machine": platform.machine(), "commit": _commit(),
+    "machine": platform.machine(), "cpu": _cpu(),
+    "cpu_capability": torch.backends.cpu.get_cpu_capability(), "commit": _commit(),
 }

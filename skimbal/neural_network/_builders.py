@@ -23,7 +23,7 @@ from ..callbacks import (
     WarmupMultiStep,
 )
 from ..losses import ImbalancedLoss, TorchCriterion, get_loss
-from ..modules import get_module
+from ..modules import get_module, split_head
 from ..sampling import (
     ImbalancedSampler,
     ResamplingSampler,
@@ -213,6 +213,9 @@ def build_module(module, module_params, n_classes, input_shape, criterion, loss)
                 "instance, configure it before passing it."
             )
         net = copy.deepcopy(module)
+        torchvision = type(net).__module__.startswith("torchvision.models")
+        if torchvision and not callable(getattr(net, "features", None)):
+            net = split_head(net)  # a torchvision model: its head becomes `classifier`
     elif isinstance(module, type) and issubclass(module, nn.Module):
         net = module(**_accepted(module, known, params), **params)
     else:

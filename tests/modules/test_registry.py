@@ -9,7 +9,8 @@ from skimbal.modules import MLP, get_module, list_modules, register_module, unre
 
 
 def test_builtin_names():
-    assert list_modules() == ["mlp", "resnet20", "resnet32", "resnet8"]
+    assert list_modules() == ["mlp", "resnet10", "resnet152", "resnet18", "resnet20", "resnet32",
+                              "resnet50", "resnet8", "resnext50_32x4d"]
     assert get_module("mlp") == (MLP, "any")
     assert get_module("resnet32")[1] == "images"
 
