@@ -34,6 +34,7 @@ from skimbal.benchmark import (
     config_key,
     resolve_data,
     run_config,
+    same_kernels,
     seed_scores,
     summary_table,
     sweep,
@@ -63,7 +64,28 @@ def plan(data, budget, seeds, records, n_strongest=8):
                        key=lambda m: -scored[m])[:n_strongest]
     if all(m in scored for m in METHODS[2:]):  # seed 0 complete: the strongest are known
         order += [(m, s) for s in rest for m in strongest]
+    done = {(m, s) for m, seeds_done in by_method.items() for s in seeds_done}
+    order = [(m, s) for m, s in order
+             if (m, s) in done or _base_on_this_machine(m, s, by_method)]
     return [run_config(data, m, s, budget=budget) for m, s in order]
+
+
+def _base_on_this_machine(method, seed, by_method):
+    """Whether a post-hoc row may run here: its network's record is this machine's.
+
+    A post-hoc row (``ce>crt``) is fitted on the network its training method
+    trained and is compared with that method's record of the same seed. CPUs
+    that run other kernels train another network from the same seed, so the
+    row waits for a machine of the kind that made its training method's
+    record (:func:`~skimbal.benchmark.same_kernels`).
+    """
+    base, _, post = method.partition(">")
+    if not post:
+        return True
+    records = by_method.get(base, {}).get(seed)
+    if not records:
+        return True  # trained here, with the row
+    return same_kernels(records[0])
 
 
 def setting_parser(description):

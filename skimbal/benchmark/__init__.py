@@ -31,7 +31,7 @@ from ._report import (
     seed_scores,
     summary_table,
 )
-from ._run import NetworkCache, check_configs, evaluate, make_model, sweep
+from ._run import NetworkCache, check_configs, evaluate, make_model, same_kernels, sweep
 
 __all__ = [
     "NetworkCache",
@@ -59,6 +59,7 @@ __all__ = [
     "register_post_hoc",
     "resolve_data",
     "run_config",
+    "same_kernels",
     "seed_scores",
     "summary_table",
     "sweep",

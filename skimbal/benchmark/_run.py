@@ -547,3 +547,25 @@ ENVIRONMENT = {
     "machine": platform.machine(), "cpu": _cpu(),
     "cpu_capability": torch.backends.cpu.get_cpu_capability(), "commit": _commit(),
 }
+
+
+def same_kernels(record):
+    """Whether ``record`` was made on a CPU of this machine's kind, with this torch.
+
+    Runs with the same configuration on CPUs that run other kernels (AVX-512
+    against AVX2, another model) train other networks, as another seed would;
+    a study that pairs a record with a network trained here (a post-hoc step
+    on a cached network) needs the record from a machine of this kind.
+    Records made before the CPU was recorded count as another kind.
+
+    Parameters
+    ----------
+    record : dict
+        A run's record.
+
+    Returns
+    -------
+    bool
+    """
+    env = record.get("environment", {})
+    return all(env.get(k) == ENVIRONMENT[k] for k in ("cpu", "cpu_capability", "torch"))

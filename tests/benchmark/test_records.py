@@ -35,3 +35,16 @@ def test_record_file_appends_and_skips_a_line_cut_off_mid_write(tmp_path):
     store.append({"key": "c"})
     with pytest.warns(UserWarning, match="line 2"):
         assert [r["key"] for r in store.read()] == ["a", "c"]
+
+
+def test_same_kernels_tells_records_of_other_cpus_apart():
+    from skimbal.benchmark import same_kernels
+    from skimbal.benchmark._run import ENVIRONMENT
+
+    assert ENVIRONMENT["cpu_capability"] and "cpu" in ENVIRONMENT
+    assert same_kernels({"environment": dict(ENVIRONMENT)})
+    assert not same_kernels({"environment": {**ENVIRONMENT, "cpu_capability": "OTHER"}})
+    assert not same_kernels({"environment": {**ENVIRONMENT, "cpu": "another CPU"}})
+    # records made before the CPU was recorded: another kind
+    old = {k: v for k, v in ENVIRONMENT.items() if k not in ("cpu", "cpu_capability")}
+    assert not same_kernels({"environment": old})
