@@ -19,6 +19,36 @@ def as_batch_tensor(X):
     return torch.from_numpy(X)
 
 
+def epoch_order(n, shuffle, sampler, generator):
+    """One epoch's order of ``n`` examples (None: in order), from ``generator``.
+
+    The draws a ``DataLoader`` with a ``RandomSampler`` makes from torch's
+    default generator (its base seed, then the sampler's seed), made from
+    ``generator``; a class-aware ``sampler`` draws the epoch instead.
+
+    Parameters
+    ----------
+    n : int
+        Number of examples.
+    shuffle : bool
+        Draw a random permutation.
+    sampler : iterable of int or None
+        Draws the epoch's indices instead.
+    generator : torch.Generator or None
+
+    Returns
+    -------
+    order : tensor of int64 or None
+    """
+    if sampler is None and not shuffle:
+        return None
+    torch.empty((), dtype=torch.int64).random_(generator=generator)  # DataLoader's base seed
+    if sampler is not None:
+        return torch.as_tensor(list(iter(sampler)), dtype=torch.int64)
+    seed = int(torch.empty((), dtype=torch.int64).random_(generator=generator).item())
+    return torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+
+
 def _take(data, index):
     if isinstance(data, Mapping):
         return {key: _take(value, index) for key, value in data.items()}
@@ -76,14 +106,7 @@ class ArrayBatches:
         self.n = get_len(X)
 
     def _order(self):
-        if self.sampler is None and not self.shuffle:
-            return None
-        g = self.generator
-        torch.empty((), dtype=torch.int64).random_(generator=g)  # DataLoader's base seed
-        if self.sampler is not None:
-            return torch.as_tensor(list(iter(self.sampler)), dtype=torch.int64)
-        seed = int(torch.empty((), dtype=torch.int64).random_(generator=g).item())
-        return torch.randperm(self.n, generator=torch.Generator().manual_seed(seed))
+        return epoch_order(self.n, self.shuffle, self.sampler, self.generator)
 
     def __len__(self):
         n = self.n if self.sampler is None else len(self.sampler)

@@ -334,6 +334,11 @@ def build_sampler(sampler, schedule, y_train, n_classes, defer_epoch, max_epochs
     if is_resampler(sampler):
         # the random samplers select by label only: an index column is enough
         blind = type(sampler).__name__ in ("RandomUnderSampler", "RandomOverSampler")
+        if not blind and X_train is not None and not isinstance(X_train, np.ndarray):
+            raise ValueError(
+                f"sampler={type(sampler).__name__}() chooses examples by their values, "
+                "which a Dataset does not hold in memory; use RandomUnderSampler() or "
+                "RandomOverSampler(), which choose by label, or pass arrays.")
         return ResamplingSampler(y_train, sampler, features=None if blind else X_train,
                                  start_epoch=start_epoch, batch_size=batch_size)
     return ImbalancedSampler(

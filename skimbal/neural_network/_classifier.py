@@ -24,6 +24,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from skorch.helper import predefined_split
 
+from ..data import DatasetInput, is_dataset
 from ..exceptions import DivergenceError, FitInterruptedWarning
 from ..losses import loss_names_constraint
 from ..modules import module_names_constraint
@@ -102,6 +103,39 @@ def _check_output_width(net, X, n_classes):
             f"(n, {n_classes}). Give its last layer {n_classes} outputs (built-in and "
             "registered modules get n_classes from the estimator)."
         )
+
+
+def _check_X(estimator, X, y=None, *, reset):
+    """Validated arrays (:func:`~skimbal.utils.check_inputs`), or a Dataset's view."""
+    if not is_dataset(X):
+        return check_inputs(estimator, X, y, reset=reset)
+    X = DatasetInput(X)
+    shape = tuple(int(s) for s in X.shape[1:])
+    if reset:
+        if y is None:
+            raise ValueError("fit on a Dataset needs y, the label of every item (class "
+                             "counts drive the methods and the stratified splits).")
+        y = np.asarray(y)
+        if y.ndim != 1 or len(y) != len(X):
+            raise ValueError(f"y must be 1-D with one label per item of the Dataset "
+                             f"({len(X)}); got shape {y.shape}.")
+        X.check_labels(y)
+        estimator.input_shape_ = shape if len(shape) == 3 else None
+        if estimator.input_shape_ is None:
+            del estimator.input_shape_
+        estimator.n_features_in_ = int(np.prod(shape))
+        estimator.input_dtype_ = np.dtype(X.dtype).name
+        sample = np.asarray(X[X.sample(256)])
+        estimator.input_max_ = float(sample.max()) if sample.size else 0.0
+        if hasattr(estimator, "feature_names_in_"):
+            del estimator.feature_names_in_
+        return X, y
+    expected = getattr(estimator, "input_shape_", (estimator.n_features_in_,))
+    if shape != tuple(expected):
+        raise ValueError(
+            f"The Dataset's items have shape {shape}, but the estimator was fitted on "
+            f"inputs of shape {tuple(expected)}.")
+    return X, None
 
 
 def _param_hashes(params):
@@ -294,6 +328,15 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
     device : str, default="cpu"
         Torch device, e.g. ``"cuda"``; ``"auto"`` is CUDA when it is
         available, else the CPU (``device_`` holds the choice).
+    loader_params : dict, default=None
+        How a ``Dataset`` passed as ``X`` is read (arrays need none): the
+        ``DataLoader``'s ``num_workers`` (default 0: items are read in the
+        main process, which suits a 2-core CPU and items already in memory;
+        use several workers for images decoded from disk), ``pin_memory``
+        (default ``"auto"``: on when training on CUDA), ``persistent_workers``
+        (default ``"auto"``: on when there are workers, so each epoch does
+        not start them again) and ``prefetch_factor`` (default None: torch's,
+        2 batches per worker).
     precision : {"fp32", "bf16", "fp16"}, default="fp32"
         Mixed precision of the forward passes (training and prediction):
         bf16 autocast on the CPU or a GPU, fp16 autocast with a gradient
@@ -439,6 +482,7 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         "augment": [StrOptions({"auto"}), "boolean", callable],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
         "device": [str],
+        "loader_params": [dict, None],
         "precision": [StrOptions({"fp32", "bf16", "fp16"})],
         "verbose": ["verbose"],
         "early_stopping": ["boolean"],
@@ -499,6 +543,7 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         augment="auto",
         validation_fraction=None,
         device="cpu",
+        loader_params=None,
         precision="fp32",
         verbose=0,
         early_stopping=False,
@@ -555,6 +600,7 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         self.augment = augment
         self.validation_fraction = validation_fraction
         self.device = device
+        self.loader_params = loader_params
         self.precision = precision
         self.verbose = verbose
         self.early_stopping = early_stopping
@@ -604,10 +650,16 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples, [C,] H, W)
-            Tabular data, or images (``uint8`` or float).
+        X : array-like of shape (n_samples, n_features) or (n_samples, [C,] H, W), \
+                or Dataset
+            Tabular data, or images (``uint8`` or float); or a map-style torch
+            ``Dataset`` (or skorch's ``SliceDataset``) whose items are inputs
+            or ``(input, label)`` pairs of arrays or tensors, read item by
+            item through a ``DataLoader`` (``loader_params``). A Dataset
+            trains the same network as the same inputs as an array.
         y : array-like of shape (n_samples,)
-            Class labels, of any hashable type.
+            Class labels, of any hashable type (with a Dataset, in its order;
+            the labels of up to 32 of its pair items are checked against it).
         sample_weight : array-like of shape (n_samples,), default=None
             Per-example weights in the loss.
 
@@ -680,7 +732,7 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             torch.manual_seed(seed)
             net = self._build_net(X, y, valid, strategy, key)
             net.initialize()
-            _check_output_width(net, X[:2], len(self.classes_))
+            _check_output_width(net, np.asarray(X[:2]), len(self.classes_))
             states = _default_generator_states(self._rng_devices())
         net.set_generator(torch.Generator().set_state(states["torch_rng"]))
         return net, states
@@ -701,7 +753,7 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
 
     def _validate_fit_data(self, X, y, sample_weight):
         """Checked inputs, class codes of ``y`` (sets ``classes_``), sample weights."""
-        X, y = check_inputs(self, X, y, reset=True)
+        X, y = _check_X(self, X, y, reset=True)
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)
         self.classes_ = encoder.classes_
@@ -750,7 +802,12 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             # A last batch of one example would normalise batch norm with its
             # own statistics (and feed them to the running averages): drop it.
             iterator["iterator_train__drop_last"] = True
-        mean, std = channel_stats(X) if images else (None, None)
+        if not images:
+            mean, std = None, None
+        elif isinstance(X, DatasetInput):  # all items, or a sample of a large Dataset
+            mean, std = channel_stats(np.asarray(X[X.stats_sample()]))
+        else:
+            mean, std = channel_stats(X)
         return _ImbalancedNet(
             precision=self.precision,
             pixel_scale=255.0 if X.dtype == np.uint8 else None,
@@ -779,6 +836,7 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                 self.checkpoint_dir, f"checkpoint_{key[:16]}.pt"),
             checkpoint_every=self.checkpoint_every,
             checkpoint_key=key,
+            loader_params=self.loader_params,
             **iterator,
         )
 
@@ -835,7 +893,7 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             float32.
         """
         check_is_fitted(self)
-        X, _ = check_inputs(self, X, reset=False)
+        X, _ = _check_X(self, X, reset=False)
         if output == "features":
             out = self.net_.features(X).numpy()
         elif output == "logits":

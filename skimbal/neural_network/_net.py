@@ -26,7 +26,7 @@ from skorch.history import History
 from skorch.utils import TeeGenerator, to_tensor
 from torch.fx.experimental.optimization import fuse as fx_fuse
 
-from ..data import ArrayBatches, as_batch_tensor
+from ..data import ArrayBatches, DatasetInput, as_batch_tensor, contains_dataset, dataset_batches
 from ..exceptions import DivergenceError
 
 
@@ -34,7 +34,8 @@ class _ImbalancedNet(NeuralNetClassifier):
     def __init__(self, *args, precision="fp32", pixel_scale=None, augmenter=None,
                  input_mean=None, input_std=None,
                  channels_last=False, class_labels=None, class_counts=None, strategy=None,
-                 checkpoint_path=None, checkpoint_every=1, checkpoint_key=None, **kwargs):
+                 checkpoint_path=None, checkpoint_every=1, checkpoint_key=None,
+                 loader_params=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.precision = precision
         self.pixel_scale = pixel_scale
@@ -48,6 +49,7 @@ class _ImbalancedNet(NeuralNetClassifier):
         self.checkpoint_path = checkpoint_path
         self.checkpoint_every = checkpoint_every
         self.checkpoint_key = checkpoint_key
+        self.loader_params = loader_params
         self.generator = None
         self.epochs_completed_ = 0
         self.resume_point_ = None
@@ -89,13 +91,23 @@ class _ImbalancedNet(NeuralNetClassifier):
             sampler.generator = generator
 
     def get_iterator(self, dataset, training=False):
-        """Batches gathered straight from in-memory arrays (one gather each)."""
-        if not (type(dataset) is Dataset and _in_memory(dataset.X)):
+        """Batches gathered straight from in-memory arrays (one gather each), or
+        read from a Dataset by a ``DataLoader`` drawing the same epoch order."""
+        ours = type(dataset) is Dataset
+        if not (ours and (_in_memory(dataset.X) or contains_dataset(dataset.X))):
             return super().get_iterator(dataset, training=training)
         kwargs = self.get_params_for("iterator_train" if training else "iterator_valid")
         batch_size = kwargs.get("batch_size", self.batch_size)
         if batch_size == -1:
             batch_size = len(dataset)
+        if contains_dataset(dataset.X):
+            return dataset_batches(
+                dataset.X, None if dataset.y is None else np.asarray(dataset.y),
+                batch_size=batch_size, shuffle=training and kwargs.get("shuffle", False),
+                sampler=kwargs.get("sampler") if training else None,
+                drop_last=training and kwargs.get("drop_last", False),
+                generator=self.generator, loader_params=self.loader_params,
+                device=self.device)
         y = None if dataset.y is None else as_batch_tensor(dataset.y)
         return ArrayBatches(
             as_batch_tensor(dataset.X), y, batch_size=batch_size,
@@ -115,6 +127,8 @@ class _ImbalancedNet(NeuralNetClassifier):
         """
         if isinstance(X, Mapping):
             X = X["X"]
+        if isinstance(X, DatasetInput):  # a few items (a probe, a development batch)
+            X = np.asarray(X)
         x = to_tensor(X, device=self.device)
         if x.dtype == torch.uint8:
             x = x.float() if self.pixel_scale is None else x.float().div_(self.pixel_scale)

@@ -151,7 +151,8 @@ class _ExampleReweighter(TrainingStrategy):
             for c in range(len(counts))
         ])
         keep = np.setdiff1d(np.arange(len(y)), dev)
-        self.X_dev_, self.y_dev_ = X[dev], y[dev]
+        # the development set in memory (a few examples per class, also of a Dataset)
+        self.X_dev_, self.y_dev_ = np.asarray(X[dev]), y[dev]
         w = None if sample_weight is None else sample_weight[keep]
         return X[keep], y[keep], w
 
