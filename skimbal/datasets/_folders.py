@@ -314,3 +314,64 @@ def load_places_lt(*, data_home=None, download=False, transform="literature", si
     train, y_train, test, y_test, val, y_val
     """
     return _load_liu("places_lt", data_home, download, transform, size)
+
+
+def load_inaturalist_lt(*, data_home=None, download=False, transform="literature",
+                        size=224):
+    """iNaturalist 2018: 8,142 species, long-tailed as collected (437,513 training images).
+
+    The images through torchvision's ``INaturalist(version="2018")`` (under
+    ``<data_home>/inaturalist/2018/<super-category>/<category id>/``;
+    ``download=True`` fetches them, about 120 GB), split by the competition's
+    own annotation files ``train2018.json`` and ``val2018.json`` (from the
+    iNat 2018 competition's release, placed in ``<data_home>/inaturalist/``),
+    whose validation split is the test set of the long-tailed literature.
+
+    Parameters
+    ----------
+    data_home, download, transform, size
+        As in :func:`load_imagenet_lt`.
+
+    Returns
+    -------
+    train, y_train, test, y_test
+        :class:`ImageListDataset` objects; labels are the category ids.
+    """
+    import json
+
+    from torchvision.datasets import INaturalist
+
+    root = os.path.join(get_data_home(data_home), "inaturalist")
+    try:
+        images = INaturalist(root, version="2018", download=download)
+    except RuntimeError as exc:
+        raise FileNotFoundError(
+            f"iNaturalist 2018 images not found under {os.path.join(root, '2018')!r} "
+            f"({exc}); pass download=True to fetch them.") from None
+    n_classes = len(images.all_categories)
+    out, counts = [], None
+    for name, is_train in (("train2018.json", True), ("val2018.json", False)):
+        path = os.path.join(root, name)
+        if not os.path.exists(path):
+            raise FileNotFoundError(
+                f"{path!r} not found: the competition's split files train2018.json and "
+                f"val2018.json must sit in {root!r}.")
+        with open(path) as f:
+            split = json.load(f)
+        labels = {a["image_id"]: int(a["category_id"]) for a in split["annotations"]}
+        samples = []
+        for image in split["images"]:
+            # "train_val2018/<super>/<id>/<file>" -> torchvision's root/2018/...
+            file = os.path.join(images.root, image["file_name"].split("/", 1)[1])
+            if not os.path.exists(file):
+                raise FileNotFoundError(f"{path}: image {file!r} not found.")
+            label = labels[image["id"]]
+            if not 0 <= label < n_classes:
+                raise ValueError(f"{path}: image {image['id']} has category {label}, out of "
+                                 f"range (0 to {n_classes - 1}).")
+            samples.append((file, label))
+        data = ImageListDataset(samples, _transform(transform, is_train, size),
+                                n_classes=n_classes, class_counts=counts)
+        counts = data.class_counts if counts is None else counts
+        out += [data, data.targets]
+    return tuple(out)

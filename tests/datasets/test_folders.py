@@ -9,6 +9,7 @@ from skimbal import ImbalancedNetClassifier
 from skimbal.datasets import (
     load_image_folders,
     load_imagenet_lt,
+    load_inaturalist_lt,
     load_places_lt,
     load_split_files,
     read_split_file,
@@ -94,3 +95,35 @@ def test_a_network_trains_on_the_split_files(imagenet_root):
     clf = ImbalancedNetClassifier(module="resnet8", max_epochs=1, batch_size=32,
                                   augment=False, random_state=0).fit(train, y)
     assert clf.predict(test).shape == (9,) and set(clf.classes_) == {0, 1, 2}
+
+
+def test_inaturalist_2018_with_its_split_files(tmp_path):
+    import json
+
+    root = tmp_path / "inaturalist"
+    layout = {"Animalia": [0, 2], "Plantae": [1]}  # category ids by super-category
+    train_counts = {0: 25, 1: 4, 2: 101}
+    images, annotations, val_images, val_annotations = [], [], [], []
+    for sup, ids in layout.items():
+        for c in ids:
+            for i in range(train_counts[c] + 2):
+                name = f"{sup}/{c}/{i}.jpg"
+                _jpeg(root / "2018" / name, i % 9)
+                target = (images, annotations) if i < train_counts[c] else \
+                    (val_images, val_annotations)
+                image_id = len(images) + len(val_images)
+                target[0].append({"id": image_id, "file_name": f"train_val2018/{name}"})
+                target[1].append({"image_id": image_id, "category_id": c})
+    for name, imgs, anns in (("train2018.json", images, annotations),
+                             ("val2018.json", val_images, val_annotations)):
+        (root / name).write_text(json.dumps({"images": imgs, "annotations": anns}))
+    train, y, test, y_test = load_inaturalist_lt(data_home=str(tmp_path), size=32)
+    assert np.bincount(y).tolist() == [25, 4, 101]
+    assert train.groups.tolist() == ["medium", "few", "many"]
+    assert np.bincount(y_test).tolist() == [2, 2, 2]
+    assert test[0][0].shape == (3, 32, 32)
+    (root / "2018" / "Plantae" / "1" / "0.jpg").unlink()
+    with pytest.raises(FileNotFoundError, match=r"train2018.json: image .*Plantae/1/0.jpg"):
+        load_inaturalist_lt(data_home=str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="iNaturalist 2018 images not found"):
+        load_inaturalist_lt(data_home=str(tmp_path / "empty"))
