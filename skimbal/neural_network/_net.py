@@ -35,7 +35,7 @@ class _ImbalancedNet(NeuralNetClassifier):
                  input_mean=None, input_std=None,
                  channels_last=False, class_labels=None, class_counts=None, strategy=None,
                  checkpoint_path=None, checkpoint_every=1, checkpoint_key=None,
-                 loader_params=None, **kwargs):
+                 loader_params=None, compile_options=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.precision = precision
         self.pixel_scale = pixel_scale
@@ -50,6 +50,8 @@ class _ImbalancedNet(NeuralNetClassifier):
         self.checkpoint_every = checkpoint_every
         self.checkpoint_key = checkpoint_key
         self.loader_params = loader_params
+        self.compile_options = compile_options
+        self._compiled = None
         self.generator = None
         self.epochs_completed_ = 0
         self.resume_point_ = None
@@ -182,7 +184,20 @@ class _ImbalancedNet(NeuralNetClassifier):
     # ------------------------------------------------------------ inference
     def infer(self, x, **fit_params):
         with self.autocast():
-            return self.module_(self.prepare_input(x, training=False), **fit_params)
+            return self.compiled_module()(self.prepare_input(x, training=False), **fit_params)
+
+    def compiled_module(self):
+        """``torch.compile(module_)`` when ``compile_options`` asks for it, else ``module_``.
+
+        The compiled wrapper shares the module's parameters; it is built on
+        first use and not pickled (a loaded estimator compiles again).
+        """
+        if self.compile_options is None:
+            return self.module_
+        if self._compiled is None or self._compiled[0] is not self.module_:
+            self._compiled = (self.module_, torch.compile(self.module_,
+                                                          **self.compile_options))
+        return self._compiled[1]
 
     def forward(self, X, training=False, device="cpu"):
         """Outputs of ``X``; a large prediction pass runs on a batch-norm-folded copy."""
@@ -206,7 +221,10 @@ class _ImbalancedNet(NeuralNetClassifier):
             return super().evaluation_step(batch, training=True)
         Xi, _ = unpack_data(batch)
         self._set_training(False)
-        module = self.inference_module() if self._fold else self.module_
+        if self.compile_options is not None:
+            module = self.compiled_module()
+        else:
+            module = self.inference_module() if self._fold else self.module_
         with torch.inference_mode(), self.autocast():
             return module(self.prepare_input(Xi, training=False))
 
@@ -239,6 +257,7 @@ class _ImbalancedNet(NeuralNetClassifier):
     def __getstate__(self):
         state = super().__getstate__()
         state["_folded"] = None  # a cache; traced modules need not pickle
+        state["_compiled"] = None  # compiled modules do not pickle
         state.pop("_grad_hooks", None)
         return state
 
@@ -279,6 +298,9 @@ class _ImbalancedNet(NeuralNetClassifier):
         self._grad_hooks = self._batch_hooks("on_grad_computed")  # read by train_step
         loss_key, size_key = prefix + "_loss", prefix + "_batch_size"
         count = 0
+        # on an accelerator the batch losses are read once, at the end of the
+        # epoch: no host synchronisation per batch
+        deferred = [] if self._defers_loss_reads() else None
         try:
             for batch in iterator:
                 self.on_batch_begin(self, batch=batch, training=training)  # a batch record
@@ -286,17 +308,29 @@ class _ImbalancedNet(NeuralNetClassifier):
                     hook(self, batch=batch, training=training)
                 step = step_fn(batch, **fit_params)
                 record = self.history[-1]["batches"][-1]
-                record[loss_key] = step["loss"].item()
                 X = batch[0] if isinstance(batch, (tuple, list)) else batch
                 record[size_key] = X.shape[0] if isinstance(X, torch.Tensor) else get_len(X)
-                if training:
-                    self._check_finite_loss(step["loss"], batch)
+                if deferred is None:
+                    record[loss_key] = step["loss"].item()
+                    if training:
+                        self._check_finite_loss(step["loss"], batch)
+                else:
+                    deferred.append((record, step["loss"].detach(), batch if not deferred
+                                     else None))
                 self.on_batch_end(self, batch=batch, training=training, **step)
                 for hook in end:
                     hook(self, batch=batch, training=training, **step)
                 count += 1
         finally:
             self._grad_hooks = None
+        if deferred:
+            losses = torch.stack([loss.float() for _, loss, _ in deferred]).tolist()
+            for (record, _, _), loss in zip(deferred, losses):
+                record[loss_key] = loss
+            bad = [i for i, loss in enumerate(losses) if not math.isfinite(loss)]
+            if training and bad:
+                self._check_finite_loss(torch.tensor(losses[bad[0]]), deferred[0][2],
+                                        batch_number=bad[0] + 1)
         self.history.record(prefix + "_batch_count", count)
 
     def train_step(self, batch, **fit_params):
@@ -349,19 +383,29 @@ class _ImbalancedNet(NeuralNetClassifier):
         """Stop training after this epoch (early stopping); the fit is then complete."""
         self.stopped_early_ = True
 
-    def _check_finite_loss(self, loss, batch):
-        """Stop with a clear error when the training loss is NaN or infinite."""
+    def _defers_loss_reads(self):
+        """Whether batch losses are read at the end of the epoch (off the CPU)."""
+        return torch.device(self.device).type != "cpu"
+
+    def _check_finite_loss(self, loss, batch, batch_number=None):
+        """Stop with a clear error when the training loss is NaN or infinite.
+
+        ``batch`` is the batch whose inputs' scale the message gives (on an
+        accelerator, checked at the end of the epoch: the epoch's first).
+        """
         loss = loss.item()  # skorch has read it already: no further device sync
         if math.isfinite(loss):
             return
         X = batch[0]["X"] if isinstance(batch[0], Mapping) else batch[0]
         scale = float(torch.as_tensor(X).abs().float().max())
         lr = self.optimizer_.param_groups[0]["lr"]
+        if batch_number is None:
+            batch_number = len(self.history[-1]["batches"])
         raise DivergenceError(
             f"The training loss became {loss} in epoch {len(self.history)} (batch "
-            f"{len(self.history[-1]['batches'])}): training diverged. Likely causes: a "
+            f"{batch_number}): training diverged. Likely causes: a "
             f"learning rate too high for this network (the rate was {lr:g}), or inputs "
-            f"of a large scale (the largest |x| of the batch is {scale:.3g}: standardise "
+            f"of a large scale (the largest |x| of a batch is {scale:.3g}: standardise "
             "tabular inputs, e.g. with a StandardScaler in a Pipeline)."
         )
 
@@ -442,7 +486,7 @@ class _ImbalancedNet(NeuralNetClassifier):
                 loss, y_pred = self.strategy.training_step(
                     self, x, y, batch_sample_weight(Xi, self.device))
             else:
-                y_pred = self.module_(x, **fit_params)
+                y_pred = self.compiled_module()(x, **fit_params)
                 loss = self.get_loss(y_pred, yi, X=Xi, training=True)
         self.backward(loss)
         return {"loss": loss, "y_pred": y_pred}

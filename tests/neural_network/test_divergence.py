@@ -38,7 +38,7 @@ def test_divergence_names_the_epoch_and_the_likely_causes(imbalanced):
     with pytest.raises(DivergenceError, match=r"became nan in epoch 1 \(batch \d+\).*"
                                               r"learning rate too high.*was 10000"):
         ImbalancedNetClassifier(max_epochs=3, lr=1e4, random_state=0).fit(X, y)
-    with pytest.raises(DivergenceError, match=r"largest \|x\| of the batch is \d\.\d+e\+30"):
+    with pytest.raises(DivergenceError, match=r"largest \|x\| of a batch is \d\.\d+e\+30"):
         ImbalancedNetClassifier(max_epochs=3, random_state=0).fit(X * 1e30, y)
 
 
@@ -57,3 +57,24 @@ def test_non_finite_outputs_raise_at_prediction_and_in_calibrators(imbalanced):
             calibrator.fit(X, y)
     with pytest.raises(ValueError, match="NaN"):
         LogitAdjuster().fit(np.full((4, 2), np.nan), [0, 1, 0, 1])
+
+
+def test_losses_read_at_the_end_of_the_epoch_on_an_accelerator(imbalanced, monkeypatch):
+    """Off the CPU the batch losses are read once an epoch: the same history and
+    the same divergence error (checked here by deferring on the CPU)."""
+    from skimbal.neural_network._net import _ImbalancedNet
+
+    X, y = imbalanced
+    params = {"max_epochs": 2, "random_state": 0}
+    direct = ImbalancedNetClassifier(**params).fit(X, y)
+    with pytest.raises(DivergenceError) as first:
+        ImbalancedNetClassifier(**params, lr=1e4).fit(X, y)
+    monkeypatch.setattr(_ImbalancedNet, "_defers_loss_reads", lambda self: True)
+    deferred = ImbalancedNetClassifier(**params).fit(X, y)
+    assert deferred.net_.history[:, "batches", :, "train_loss"] == \
+        direct.net_.history[:, "batches", :, "train_loss"]
+    assert deferred.net_.history[:, "train_loss"] == direct.net_.history[:, "train_loss"]
+    with pytest.raises(DivergenceError) as later:
+        ImbalancedNetClassifier(**params, lr=1e4).fit(X, y)
+    # the same first non-finite batch is named
+    assert str(later.value).split(":")[0] == str(first.value).split(":")[0]

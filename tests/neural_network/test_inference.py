@@ -87,3 +87,21 @@ def test_optimizers_and_device_auto():
         ImbalancedNetClassifier(optimizer=dict, max_epochs=1).fit(X, y)
     auto = ImbalancedNetClassifier(device="auto", max_epochs=1).fit(X, y)
     assert auto.device_ == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def test_compile_trains_and_predicts_the_same_and_pickles():
+    import pickle
+
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(200, n_features=6, weights=[0.8], random_state=0)
+    X = X.astype(np.float32)
+    plain = ImbalancedNetClassifier(max_epochs=2, random_state=0).fit(X, y)
+    # the eager backend: compile's plumbing without a C++ toolchain
+    compiled = ImbalancedNetClassifier(max_epochs=2, random_state=0,
+                                       compile={"backend": "eager"}).fit(X, y)
+    assert type(compiled.net_.compiled_module()).__name__ == "OptimizedModule"
+    np.testing.assert_array_equal(compiled.decision_function(X), plain.decision_function(X))
+    again = pickle.loads(pickle.dumps(compiled))
+    assert again.net_._compiled is None
+    np.testing.assert_array_equal(again.decision_function(X), plain.decision_function(X))
