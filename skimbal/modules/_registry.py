@@ -89,7 +89,7 @@ def list_modules():
     --------
     >>> from skimbal.modules import list_modules
     >>> list_modules()[:2]
-    ['mlp', 'resnet20']
+    ['mlp', 'resnet10']
     """
     return _MODULES.names()
 
