@@ -49,6 +49,25 @@ def epoch_order(n, shuffle, sampler, generator):
     return torch.randperm(n, generator=torch.Generator().manual_seed(seed))
 
 
+def _shard_of(index, rank, world_size):
+    """A process's share of one batch's indices: those at ``rank::world_size``.
+
+    Parameters
+    ----------
+    index : slice or tensor of int64
+        The batch's indices (a slice: a run of consecutive ones).
+    rank, world_size : int
+        The process and the number of processes.
+
+    Returns
+    -------
+    index : slice or tensor of int64
+    """
+    if isinstance(index, slice):
+        return slice(index.start + rank, index.stop, world_size)
+    return index[rank::world_size]
+
+
 def _take(data, index):
     if isinstance(data, Mapping):
         return {key: _take(value, index) for key, value in data.items()}
@@ -85,6 +104,10 @@ class ArrayBatches:
     generator : torch.Generator, default=None
         Source of the shuffling (and of the sampler's draws, which read its
         own ``generator`` attribute).
+    shard : tuple of (int, int), default=None
+        ``(rank, world_size)``: yield only this process's share of each batch
+        (its examples ``rank::world_size``), for data-parallel training in
+        which every process draws the same epoch order.
 
     Notes
     -----
@@ -95,7 +118,7 @@ class ArrayBatches:
     """
 
     def __init__(self, X, y, *, batch_size, shuffle=False, sampler=None, drop_last=False,
-                 generator=None):
+                 generator=None, shard=None):
         self.X = X
         self.y = y
         self.batch_size = int(batch_size)
@@ -103,6 +126,7 @@ class ArrayBatches:
         self.sampler = sampler
         self.drop_last = drop_last
         self.generator = generator
+        self.shard = shard
         self.n = get_len(X)
 
     def _order(self):
@@ -120,4 +144,6 @@ class ArrayBatches:
             if self.drop_last and stop - start < self.batch_size:
                 break
             index = slice(start, stop) if order is None else order[start:stop]
+            if self.shard is not None:
+                index = _shard_of(index, *self.shard)
             yield _take(self.X, index), _take(self.y, index)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Sampler
+from torch.utils.data import BatchSampler, DataLoader, Sampler
 
 from ._arrays import epoch_order
 
@@ -236,6 +236,20 @@ class EpochOrder(Sampler):
         return iter(range(self.n) if order is None else order.tolist())
 
 
+class _ShardedBatches(Sampler):
+    """This process's share (``rank::world_size``) of each batch of ``batches``."""
+
+    def __init__(self, batches, rank, world_size):
+        self.batches, self.rank, self.world_size = batches, rank, world_size
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __iter__(self):
+        for batch in self.batches:
+            yield batch[self.rank::self.world_size]
+
+
 def contains_dataset(X):
     """Whether ``X`` (or the ``"X"`` of a dict) is a :class:`DatasetInput`."""
     if isinstance(X, Mapping):
@@ -244,7 +258,7 @@ def contains_dataset(X):
 
 
 def dataset_batches(X, y, *, batch_size, shuffle=False, sampler=None, drop_last=False,
-                    generator=None, loader_params=None, device="cpu"):
+                    generator=None, loader_params=None, device="cpu", shard=None):
     """A ``DataLoader`` over a :class:`DatasetInput` (or a dict holding one).
 
     The epoch's order comes from :class:`EpochOrder` (the fit's generator, as
@@ -265,6 +279,9 @@ def dataset_batches(X, y, *, batch_size, shuffle=False, sampler=None, drop_last=
         workers when there are workers).
     device : str, default="cpu"
         The training device (for ``pin_memory="auto"``).
+    shard : tuple of (int, int), default=None
+        ``(rank, world_size)``: load only this process's share of each batch
+        (see :class:`~skimbal.data.ArrayBatches`).
 
     Returns
     -------
@@ -282,10 +299,13 @@ def dataset_batches(X, y, *, batch_size, shuffle=False, sampler=None, drop_last=
         "prefetch_factor": params["prefetch_factor"]}
     dataset = _Coded(X, y)
     seed = 0 if generator is None else generator.initial_seed()
+    order = EpochOrder(len(dataset), shuffle, sampler, generator)
+    batching = {"batch_size": batch_size, "sampler": order, "drop_last": drop_last}
+    if shard is not None:
+        batching = {"batch_sampler": _ShardedBatches(
+            BatchSampler(order, batch_size, drop_last), *shard)}
     return DataLoader(
-        dataset, batch_size=batch_size,
-        sampler=EpochOrder(len(dataset), shuffle, sampler, generator),
-        drop_last=drop_last, num_workers=workers, pin_memory=bool(pin),
+        dataset, **batching, num_workers=workers, pin_memory=bool(pin),
         persistent_workers=bool(persistent) and workers > 0,
         generator=torch.Generator().manual_seed(seed % 2**63), **extra,
     )

@@ -7,6 +7,8 @@ builds one for each fit, from the class counts of the data being fitted, as
 constructor shape every loss here has.
 """
 
+import contextlib
+import contextvars
 import inspect
 
 import torch
@@ -330,7 +332,7 @@ class ImbalancedLoss(nn.Module):
         )
 
     def forward(self, logits, target, sample_weight=None):
-        if (sample_weight is None and self.weight is None
+        if (sample_weight is None and self.weight is None and _PROCESS_MEAN.get() is None
                 and type(self).per_sample_loss is ImbalancedLoss.per_sample_loss):
             # the unweighted mean of cross-entropies in one kernel: the same value
             # and gradient as reduce(per_sample_loss(...)), a pass over the batch fewer
@@ -356,9 +358,69 @@ class ImbalancedLoss(nn.Module):
         if sample_weight is not None:
             sample_weight = sample_weight.to(loss.dtype)
             weights = sample_weight if weights is None else weights * sample_weight
+        mean = _PROCESS_MEAN.get()
         if weights is None:
-            return loss.mean()
-        return (weights * loss).sum() / weights.sum().clamp_min(1e-12)
+            if mean is None:
+                return loss.mean()
+            total, norm = loss.sum(), loss.new_tensor(float(loss.shape[0]))
+        else:
+            total, norm = (weights * loss).sum(), weights.sum()
+        if mean is not None:
+            # this process's share of the global batch's weighted mean: the
+            # processes' average of these is that mean, and so is their
+            # average gradient
+            norm = mean(norm.detach())
+        return total / norm.clamp_min(1e-12)
+
+
+# In data-parallel training: a function giving a tensor's mean over the processes
+_PROCESS_MEAN = contextvars.ContextVar("skimbal_process_mean", default=None)
+
+
+@contextlib.contextmanager
+def global_batch_mean(process_mean):
+    """Reduce losses as each process's share of one global batch's mean.
+
+    For data-parallel training (``accelerate=True`` on the estimator sets
+    it). Within the context, :meth:`ImbalancedLoss.reduce` divides each
+    process's weighted sum of losses by the mean over the processes of their
+    normalisers (number of examples, or sum of class and sample weights),
+    so that the average of the processes' losses, and of their gradients,
+    is the weighted mean over the whole global batch, however its examples
+    and weights are shared out.
+
+    Parameters
+    ----------
+    process_mean : callable
+        ``process_mean(tensor)``: the tensor's mean over the processes (a
+        collective every process calls), e.g.
+        ``lambda t: accelerator.reduce(t, reduction="mean")``.
+
+    Yields
+    ------
+    None
+
+    Examples
+    --------
+    Two processes, simulated: one holds two examples of weight 1, the other
+    one of weight 2. Their shares average to the global weighted mean.
+
+    >>> import torch
+    >>> from skimbal.losses import CrossEntropyLoss, global_batch_mean
+    >>> loss = CrossEntropyLoss([1, 1])
+    >>> # both normalisers are 2 (two examples; one of weight 2): their mean is 2
+    >>> with global_batch_mean(lambda norm: torch.tensor(2.0)):
+    ...     a = loss.reduce(torch.tensor([1.0, 2.0]), torch.tensor([0, 0]))
+    ...     b = loss.reduce(torch.tensor([4.0]), torch.tensor([1]),
+    ...                     sample_weight=torch.tensor([2.0]))
+    >>> float((a + b) / 2)  # (1 + 2 + 2 * 4) / (1 + 1 + 2)
+    2.75
+    """
+    token = _PROCESS_MEAN.set(process_mean)
+    try:
+        yield
+    finally:
+        _PROCESS_MEAN.reset(token)
 
 
 class TorchCriterion(ImbalancedLoss):

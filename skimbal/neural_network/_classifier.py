@@ -30,6 +30,7 @@ from ..losses import loss_names_constraint
 from ..modules import module_names_constraint
 from ..sampling import sampling_names_constraint
 from ..utils import as_python, check_inputs
+from ._accelerate import _AcceleratedNet
 from ._builders import (
     LOSS_FLAT_PARAMS,
     REWEIGHTERS,
@@ -50,6 +51,15 @@ from ._net import _ImbalancedNet
 from ._rules import check_options
 
 _INIT_LOCK = threading.Lock()
+# Accelerator options that skimbal sets itself, and why
+_ACCELERATOR_REFUSED = {
+    "mixed_precision": "set precision='bf16' or 'fp16' on the estimator.",
+    "gradient_accumulation_steps": "not supported; batch_size is the global batch.",
+    "split_batches": "batch_size is the global batch, shared out over the processes.",
+    "dataloader_config": "batch_size is the global batch, shared out over the processes.",
+    "device_placement": "the network is placed on each process's device by skimbal.",
+    "cpu": "set device='cpu' on the estimator.",
+}
 # parameters that may change when a fit is continued: they do not shape training
 _RESUMABLE = {"warm_start", "verbose", "callbacks", "checkpoint_dir", "checkpoint_every",
               "transform_to"}
@@ -344,6 +354,21 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         over long fits. The compiled wrapper shares the module's weights
         and is not pickled; a loaded estimator compiles again on first use.
         Strategies (``mfw``, ``reweight``) call the module itself.
+    accelerate : bool or dict, default=False
+        Train on every process of a script started with ``accelerate
+        launch`` or ``torchrun`` (data parallel, through Hugging Face
+        Accelerate; needs ``pip install accelerate``). ``True`` uses
+        ``accelerate.Accelerator()``; a dict gives its keyword arguments
+        (e.g. ``{"kwargs_handlers": [...]}``). ``batch_size`` is the global
+        batch: each process trains on its share of every batch, and the
+        gradients are averaged after each backward pass, so a fit sees the
+        batches, class counts, samplers and schedules of one process; every
+        process starts from the main process's seed and weights.
+        ``device="cuda"`` (or ``"auto"``) puts each process on its own GPU,
+        ``"cpu"`` trains on CPU processes (gloo). Mixed precision is
+        ``precision``. The fitted estimator is an ordinary one (it pickles);
+        every process holds it. Off a launcher (one process) the fit is the
+        fit without it.
     precision : {"fp32", "bf16", "fp16"}, default="fp32"
         Mixed precision of the forward passes (training and prediction):
         bf16 autocast on the CPU or a GPU, fp16 autocast with a gradient
@@ -491,6 +516,7 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         "device": [str],
         "loader_params": [dict, None],
         "compile": ["boolean", dict],
+        "accelerate": ["boolean", dict],
         "precision": [StrOptions({"fp32", "bf16", "fp16"})],
         "verbose": ["verbose"],
         "early_stopping": ["boolean"],
@@ -553,6 +579,7 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         device="cpu",
         loader_params=None,
         compile=False,
+        accelerate=False,
         precision="fp32",
         verbose=0,
         early_stopping=False,
@@ -611,6 +638,7 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         self.device = device
         self.loader_params = loader_params
         self.compile = compile
+        self.accelerate = accelerate
         self.precision = precision
         self.verbose = verbose
         self.early_stopping = early_stopping
@@ -683,6 +711,11 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         params = self.get_params(deep=False)
         check_options(params, images=X.ndim == 4, has_sample_weight=sample_weight is not None)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        accelerator = self._accelerator()
+        if accelerator is not None and accelerator.num_processes > 1:
+            from accelerate.utils import broadcast_object_list
+
+            seed = broadcast_object_list([seed])[0]  # one seed for every process
 
         # split: the validation hold-out, then what the strategy keeps for itself
         X_tr, y_tr, w_tr, valid = split_validation(
@@ -692,9 +725,16 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             X_tr, y_tr, w_tr = strategy.prepare_data(
                 X_tr, y_tr, w_tr, classes=self.classes_, random_state=seed)
         self.class_counts_ = np.bincount(y_tr, minlength=len(self.classes_))
-        self.device_ = self._resolved_device()
+        self.device_ = self._resolved_device() if accelerator is None else (
+            "cpu" if accelerator.device.type == "cpu" else str(accelerator.device))
 
         key = _fit_key(params, X_tr, y_tr, w_tr)
+        if accelerator is not None and accelerator.num_processes > 1 and (
+                self.warm_start or self.checkpoint_dir is not None):
+            raise ValueError(
+                "warm_start and checkpoint_dir are not supported in a fit on "
+                f"{accelerator.num_processes} processes (accelerate): a fit there runs "
+                "from start to end. Save the fitted estimator from the main process.")
         if self.warm_start and self._continues(params, key):
             if self.net_.epochs_completed_ >= self.max_epochs or self.net_.stopped_early_:
                 warnings.warn(
@@ -708,7 +748,8 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             net.verbose = self.verbose
             net.initialize_callbacks()
         else:
-            net, rng = self._initialized_net(X_tr, y_tr, valid, strategy, seed, key)
+            net, rng = self._initialized_net(X_tr, y_tr, valid, strategy, seed, key,
+                                             accelerator)
             if self.warm_start and net.load_checkpoint():
                 rng = net.resume_point_
         self.net_ = net
@@ -719,6 +760,8 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         # default generator, set to the fit's stream)
         with _default_generator_state(rng, self._rng_devices()):
             net.partial_fit(X_tr if w_tr is None else {"X": X_tr, "sample_weight": w_tr}, y_tr)
+        if accelerator is not None:
+            self.net_ = net = net.release()  # an ordinary net: it pickles
         self.n_iter_ = net.epochs_completed_
         if self.n_iter_ < self.max_epochs and not net.stopped_early_:
             net.restore(net.resume_point_)
@@ -729,7 +772,7 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                 FitInterruptedWarning, stacklevel=2)
         return self
 
-    def _initialized_net(self, X, y, valid, strategy, seed, key):
+    def _initialized_net(self, X, y, valid, strategy, seed, key, accelerator=None):
         """A new net, initialised, with the fit's generator; and the training RNG states.
 
         Weight initialisation draws from torch's default generator, seeded for
@@ -740,7 +783,7 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         """
         with _INIT_LOCK, torch.random.fork_rng(devices=self._rng_devices()):
             torch.manual_seed(seed)
-            net = self._build_net(X, y, valid, strategy, key)
+            net = self._build_net(X, y, valid, strategy, key, accelerator)
             net.initialize()
             _check_output_width(net, np.asarray(X[:2]), len(self.classes_))
             states = _default_generator_states(self._rng_devices())
@@ -778,6 +821,36 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             )
         return X, encoder.transform(y).astype(np.int64), sample_weight
 
+    def _accelerator(self):
+        """The ``accelerate.Accelerator`` of this fit (None without ``accelerate``)."""
+        if self.accelerate is False:
+            return None
+        try:
+            from accelerate import Accelerator
+        except ImportError:
+            raise ImportError(
+                "accelerate=True needs Hugging Face Accelerate: pip install accelerate"
+            ) from None
+        options = {} if self.accelerate is True else dict(self.accelerate)
+        for name, why in _ACCELERATOR_REFUSED.items():
+            if name in options:
+                raise ValueError(f"accelerate: {name!r} is not an option here; {why}")
+        device = torch.device(self._resolved_device())
+        if device.index is not None:
+            raise ValueError(
+                f"accelerate puts each process on its own device: set device='cuda' (or "
+                f"'auto', or 'cpu'), not {self.device!r}.")
+        options.setdefault("cpu", device.type == "cpu")
+        accelerator = Accelerator(device_placement=False, **options)
+        launched = int(os.environ.get("WORLD_SIZE", "1"))
+        if accelerator.num_processes != launched:
+            raise RuntimeError(
+                f"The script was launched on {launched} processes, but Accelerate's state "
+                f"has {accelerator.num_processes}: it was set up before this fit for "
+                "another device (on a CPU, create any Accelerator or PartialState "
+                "yourself with cpu=True, or let the estimator create the first one).")
+        return accelerator
+
     def _resolved_device(self):
         if self.device == "auto":
             return "cuda" if torch.cuda.is_available() else "cpu"
@@ -791,7 +864,7 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             return [device.index if device.index is not None else torch.cuda.current_device()]
         return []
 
-    def _build_net(self, X, y, valid, strategy, key):
+    def _build_net(self, X, y, valid, strategy, key, accelerator=None):
         """The skorch net of this fit, from the builders."""
         images = X.ndim == 4
         counts = self.class_counts_
@@ -818,7 +891,9 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             mean, std = channel_stats(np.asarray(X[X.stats_sample()]))
         else:
             mean, std = channel_stats(X)
-        return _ImbalancedNet(
+        accelerated = {} if accelerator is None else {"accelerator": accelerator}
+        return (_ImbalancedNet if accelerator is None else _AcceleratedNet)(
+            **accelerated,
             precision=self.precision,
             pixel_scale=255.0 if X.dtype == np.uint8 else None,
             module=module,

@@ -108,16 +108,24 @@ class _ImbalancedNet(NeuralNetClassifier):
                 batch_size=batch_size, shuffle=training and kwargs.get("shuffle", False),
                 sampler=kwargs.get("sampler") if training else None,
                 drop_last=training and kwargs.get("drop_last", False),
-                generator=self.generator, loader_params=self.loader_params,
-                device=self.device)
+                generator=self.order_generator(), loader_params=self.loader_params,
+                device=self.device, shard=self.shard() if training else None)
         y = None if dataset.y is None else as_batch_tensor(dataset.y)
         return ArrayBatches(
             as_batch_tensor(dataset.X), y, batch_size=batch_size,
             shuffle=training and kwargs.get("shuffle", False),
             sampler=kwargs.get("sampler") if training else None,
             drop_last=training and kwargs.get("drop_last", False),
-            generator=self.generator,
+            generator=self.order_generator(), shard=self.shard() if training else None,
         )
+
+    def order_generator(self):
+        """The generator the epochs' orders and the samplers draw from."""
+        return self.generator
+
+    def shard(self):
+        """``(rank, world_size)`` of data-parallel training, or None (one process)."""
+        return None
 
     def prepare_input(self, X, training):
         """A batch of raw inputs (as ``fit`` got them) to the tensor the module takes.
@@ -324,7 +332,8 @@ class _ImbalancedNet(NeuralNetClassifier):
         finally:
             self._grad_hooks = None
         if deferred:
-            losses = torch.stack([loss.float() for _, loss, _ in deferred]).tolist()
+            losses = self.epoch_losses(
+                torch.stack([loss.float() for _, loss, _ in deferred])).tolist()
             for (record, _, _), loss in zip(deferred, losses):
                 record[loss_key] = loss
             bad = [i for i, loss in enumerate(losses) if not math.isfinite(loss)]
@@ -332,6 +341,10 @@ class _ImbalancedNet(NeuralNetClassifier):
                 self._check_finite_loss(torch.tensor(losses[bad[0]]), deferred[0][2],
                                         batch_number=bad[0] + 1)
         self.history.record(prefix + "_batch_count", count)
+
+    def epoch_losses(self, losses):
+        """An epoch's batch losses as the history records them (one process: as they are)."""
+        return losses
 
     def train_step(self, batch, **fit_params):
         """skorch's optimizer step; ``on_grad_computed`` only runs where it is defined."""
