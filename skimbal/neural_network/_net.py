@@ -139,7 +139,7 @@ class _ImbalancedNet(NeuralNetClassifier):
             X = X["X"]
         if isinstance(X, DatasetInput):  # a few items (a probe, a development batch)
             X = np.asarray(X)
-        x = to_tensor(X, device=self.device)
+        x = _to_device(X, self.device)
         if x.dtype == torch.uint8:
             x = x.float() if self.pixel_scale is None else x.float().div_(self.pixel_scale)
         else:
@@ -485,7 +485,7 @@ class _ImbalancedNet(NeuralNetClassifier):
     # ---------------------------------------------------------------- steps
     def get_loss(self, y_pred, y_true, X=None, training=False):
         if not (isinstance(y_true, torch.Tensor) and y_true.device == y_pred.device):
-            y_true = to_tensor(y_true, device=y_pred.device)
+            y_true = _to_device(y_true, y_pred.device)
         return self.criterion_(y_pred, y_true, batch_sample_weight(X, y_pred.device))
 
     def train_step_single(self, batch, **fit_params):
@@ -495,7 +495,7 @@ class _ImbalancedNet(NeuralNetClassifier):
         epoch = len(self.history) - 1
         with self.autocast():
             if self.strategy is not None and self.strategy.active(epoch):
-                y = to_tensor(yi, device=self.device)
+                y = _to_device(yi, self.device)
                 loss, y_pred = self.strategy.training_step(
                     self, x, y, batch_sample_weight(Xi, self.device))
             else:
@@ -563,8 +563,15 @@ def _in_memory(X):
     return isinstance(X, np.ndarray) or torch.is_tensor(X)
 
 
+def _to_device(X, device):
+    """A batch as a tensor on ``device``; copied without waiting from pinned memory."""
+    if torch.is_tensor(X) and X.device.type == "cpu" and torch.device(device).type == "cuda":
+        return X.to(device, non_blocking=X.is_pinned())
+    return to_tensor(X, device=device)
+
+
 def batch_sample_weight(X, device):
     """Sample weights carried next to ``X`` (a dict batch), or None."""
     if isinstance(X, Mapping) and "sample_weight" in X:
-        return to_tensor(X["sample_weight"], device=device)
+        return _to_device(X["sample_weight"], device)
     return None
