@@ -29,7 +29,14 @@ import ast
 import re
 
 from imblearn import combine, over_sampling, under_sampling
+from imblearn.ensemble import (
+    BalancedBaggingClassifier,
+    BalancedRandomForestClassifier,
+    EasyEnsembleClassifier,
+    RUSBoostClassifier,
+)
 from imblearn.pipeline import make_pipeline as make_imb_pipeline
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import make_pipeline
@@ -435,3 +442,79 @@ def _logistic_regression(tokens, *, kind, seed):
         steps.append(sampler)
     steps.append(LogisticRegression(max_iter=2000, **lr_params))
     return make_imb_pipeline(*steps)
+
+
+# ------------------------------------------------- ensembles and gradient boosting
+def _tree_baseline(method, tokens, make, *, flags=()):
+    """``make(params, flags)`` from ``name=value`` tokens and the named ``flags``."""
+    params, seen = {}, set()
+    for token in tokens:
+        if token in flags:
+            seen.add(token)
+            continue
+        name, _, raw = token.partition("=")
+        if not raw or not name.isidentifier():
+            raise ValueError(
+                f"{method} takes name=value parameters of its estimator"
+                f"{' and ' + repr(sorted(flags)) if flags else ''}; got {token!r}.")
+        params[name] = _literal(raw)
+    try:
+        model = make(params, seen)
+        (model.steps[-1][1] if hasattr(model, "steps") else model)._validate_params()
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{method} refuses its parameters: {exc}") from exc
+    return model
+
+
+def _scaled(model, kind):
+    """The protocol of every tabular row: a ``StandardScaler`` fitted on the training fold."""
+    steps = [FunctionTransformer(_flatten)] if kind == "images" else []
+    return make_pipeline(*steps, StandardScaler(), model)
+
+
+@register_baseline("brf", description="imbalanced-learn's balanced random forest "
+                   "(200 trees, every class under-sampled, with replacement)")
+def _balanced_random_forest(tokens, *, kind, seed):
+    defaults = {"n_estimators": 200, "sampling_strategy": "all", "replacement": True,
+                "bootstrap": False}
+    return _scaled(_tree_baseline("brf", tokens, lambda p, _: BalancedRandomForestClassifier(
+        **{**defaults, **p, "random_state": seed})), kind)
+
+
+@register_baseline("easy_ensemble", description="imbalanced-learn's EasyEnsemble "
+                   "(10 AdaBoost learners on balanced bootstrap samples)")
+def _easy_ensemble(tokens, *, kind, seed):
+    return _scaled(_tree_baseline("easy_ensemble", tokens, lambda p, _: EasyEnsembleClassifier(
+        **{"n_estimators": 10, **p, "random_state": seed})), kind)
+
+
+@register_baseline("balanced_bagging", description="imbalanced-learn's balanced bagging "
+                   "of decision trees (10, each on a randomly under-sampled bootstrap)")
+def _balanced_bagging(tokens, *, kind, seed):
+    return _scaled(_tree_baseline(
+        "balanced_bagging", tokens,
+        lambda p, _: BalancedBaggingClassifier(**{**p, "random_state": seed})), kind)
+
+
+@register_baseline("rusboost", description="imbalanced-learn's RUSBoost "
+                   "(AdaBoost with random under-sampling at every round)")
+def _rusboost(tokens, *, kind, seed):
+    return _scaled(_tree_baseline(
+        "rusboost", tokens, lambda p, _: RUSBoostClassifier(**{**p, "random_state": seed})),
+        kind)
+
+
+@register_baseline("hgb", description="scikit-learn's histogram gradient boosting; "
+                   "'balanced': class weights, 'prior': post-hoc prior correction")
+def _gradient_boosting(tokens, *, kind, seed):
+    def make(params, flags):
+        if "balanced" in flags:
+            params = {**params, "class_weight": "balanced"}
+        model = HistGradientBoostingClassifier(**{**params, "random_state": seed})
+        if "prior" in flags:
+            # the predicted log-odds (log-probabilities) less the training fold's
+            # log prior: the Bayes rule for a uniform test prior
+            model._validate_params()
+            return LogitAdjuster(model)
+        return model
+    return _scaled(_tree_baseline("hgb", tokens, make, flags=("balanced", "prior")), kind)

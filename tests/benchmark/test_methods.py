@@ -136,3 +136,51 @@ def test_a_registered_baseline_is_a_method():
         _BASELINES.unregister("constant_demo")
     with pytest.raises(ValueError, match="unknown token 'constant_demo'"):
         build_model("constant_demo", kind="tabular", seed=0)
+
+
+@pytest.mark.parametrize("method, cls, params", [
+    ("brf", "BalancedRandomForestClassifier",
+     {"n_estimators": 200, "sampling_strategy": "all", "replacement": True, "bootstrap": False}),
+    ("brf+n_estimators=20", "BalancedRandomForestClassifier", {"n_estimators": 20}),
+    ("easy_ensemble", "EasyEnsembleClassifier", {"n_estimators": 10}),
+    ("balanced_bagging", "BalancedBaggingClassifier", {}),
+    ("rusboost", "RUSBoostClassifier", {}),
+    ("hgb", "HistGradientBoostingClassifier", {"class_weight": None}),
+    ("hgb+balanced", "HistGradientBoostingClassifier", {"class_weight": "balanced"}),
+    ("hgb+max_iter=30+prior", "LogitAdjuster", {"estimator__max_iter": 30}),
+])
+def test_ensemble_and_boosting_baselines(method, cls, params):
+    model = build_model(method, kind="tabular", seed=4)
+    assert isinstance(model.steps[0][1], StandardScaler)
+    last = model.steps[-1][1]
+    assert type(last).__name__ == cls
+    got = last.get_params()
+    assert {k: got[k] for k in params} == params
+    assert got.get("random_state", got.get("estimator__random_state")) == 4
+
+
+def test_prior_correction_of_boosting_subtracts_the_training_log_prior():
+    import numpy as np
+    from sklearn.datasets import make_classification
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    X, y = make_classification(400, weights=[0.85, 0.15], flip_y=0.1, random_state=0)
+    model = build_model("hgb+max_iter=20+prior", kind="tabular", seed=0).fit(X, y)
+    plain = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(
+        StandardScaler().fit_transform(X), y)
+    d = plain.decision_function(StandardScaler().fit(X).transform(X))
+    prior = np.bincount(y) / len(y)
+    expected = (d - np.log(prior[1] / prior[0]) > 0).astype(int)
+    np.testing.assert_array_equal(model.predict(X), expected)
+    assert (expected != (d > 0)).sum() > 0  # the correction changes some predictions
+
+
+@pytest.mark.parametrize("method, message", [
+    ("brf+deep", "brf takes name=value parameters of its estimator; got 'deep'"),
+    ("hgb+learning_rate=-1", "hgb refuses its parameters"),
+    ("hgb+fast", "and ['balanced', 'prior']; got 'fast'"),
+    ("rusboost+colour=1", "rusboost refuses its parameters"),
+])
+def test_bad_baseline_tokens_fail_naming_the_problem(method, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        build_model(method, kind="tabular", seed=0)
