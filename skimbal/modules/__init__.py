@@ -8,7 +8,9 @@ submodules whose outputs feature-mixing strategies (``mfw=True``) may mix.
 :func:`list_modules`; :func:`register_module` adds one. torchvision's
 ImageNet ResNets (``resnet10`` ... ``resnet152``, optionally pretrained) come
 as :class:`SplitNet`, and :func:`split_head` gives any torchvision model the
-same split.
+same split. :class:`TabMNet` (``module="tabm"``, tabular data) is an
+efficient ensemble whose ``forward`` returns every member's logits in
+training; it has no ``features`` / ``classifier`` split.
 """
 
 from ._heads import CosineClassifier
@@ -21,6 +23,7 @@ from ._registry import (
     unregister_module,
 )
 from ._resnet import CifarResNet, resnet8, resnet20, resnet32
+from ._tabm import TabMNet
 from ._torchvision import (
     SplitNet,
     find_head,
@@ -38,6 +41,7 @@ __all__ = [
     "CosineClassifier",
     "MLP",
     "SplitNet",
+    "TabMNet",
     "find_head",
     "get_module",
     "list_modules",

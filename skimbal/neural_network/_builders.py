@@ -245,6 +245,8 @@ def _check_input_kind(name, kind, images, input_shape):
 def _with_head(net, criterion, loss):
     if type(criterion).make_head is ImbalancedLoss.make_head:
         return net
+    if callable(getattr(net, "replace_head", None)):  # an ensemble: a head per member
+        return net.replace_head(criterion.make_head)
     head = getattr(net, "classifier", None)
     if not isinstance(head, nn.Linear) or not callable(getattr(net, "features", None)):
         raise ValueError(

@@ -876,6 +876,13 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             if weighted else None)
         module = build_module(self.module, self.module_params, len(counts), X.shape[1:],
                               criterion, self.loss)
+        if strategy is not None and getattr(module, "ensemble_size", None) is not None:
+            raise ValueError(
+                f"{type(module).__name__} is an ensemble whose training output holds "
+                f"{module.ensemble_size} members' logits for each example; the training "
+                "strategies (mfw, reweight, strategy=) work on one output an example and "
+                "a features/classifier split it does not have. Use the losses, class "
+                "weights, samplers and schedules with it.")
         sampler = build_sampler(self.sampler, self.schedule, y, len(counts), defer_epoch,
                                 self.max_epochs, X, self.batch_size)
         callbacks = self._callbacks(sampler)

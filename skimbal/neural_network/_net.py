@@ -486,7 +486,14 @@ class _ImbalancedNet(NeuralNetClassifier):
     def get_loss(self, y_pred, y_true, X=None, training=False):
         if not (isinstance(y_true, torch.Tensor) and y_true.device == y_pred.device):
             y_true = _to_device(y_true, y_pred.device)
-        return self.criterion_(y_pred, y_true, batch_sample_weight(X, y_pred.device))
+        weight = batch_sample_weight(X, y_pred.device)
+        k = getattr(self.module_, "ensemble_size", None)
+        if k is not None and len(y_pred) == k * len(y_true) and k > 1:
+            # an ensemble module's members' logits, k rows an example: each
+            # member is trained on the example (the mean of their losses)
+            y_true = y_true.repeat_interleave(k)
+            weight = None if weight is None else weight.repeat_interleave(k)
+        return self.criterion_(y_pred, y_true, weight)
 
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)

@@ -10,9 +10,10 @@ from skimbal.modules import MLP, get_module, list_modules, register_module, unre
 
 def test_builtin_names():
     assert list_modules() == ["mlp", "resnet10", "resnet152", "resnet18", "resnet20", "resnet32",
-                              "resnet50", "resnet8", "resnext50_32x4d"]
+                              "resnet50", "resnet8", "resnext50_32x4d", "tabm"]
     assert get_module("mlp") == (MLP, "any")
     assert get_module("resnet32")[1] == "images"
+    assert get_module("tabm")[1] == "tabular"
 
 
 class _Wide(nn.Module):
