@@ -10,7 +10,11 @@ A method is ``TRAINING[>POST_HOC]``. ``TRAINING`` is tokens joined by ``+``:
   (``rus``, ``ros``, ``nearmiss(version=2)``, ...; resampled each epoch), a
   class weighting (``balanced``,
   ``effective_number``), and ``name=value`` for any estimator parameter
-  (``lr=0.05``, ``class_weight=effective_number``);
+  (``lr=0.05``, ``class_weight=effective_number``); for tabular data,
+  ``quantile`` (a normal quantile transform before the network instead of a
+  ``StandardScaler``, as tabular networks such as TabM are trained) and
+  ``bag=N`` (N networks in imbalanced-learn's ``BalancedBaggingClassifier``,
+  each on a balanced bootstrap sample);
 - or a baseline's name first (``lr``: logistic regression), followed by its
   own tokens (for ``lr``: an imbalanced-learn sampler, ``ros``, ``smote``,
   ..., optionally with parameters, ``smote(k_neighbors=3)``, or
@@ -40,7 +44,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.preprocessing import FunctionTransformer, QuantileTransformer, StandardScaler
 
 from ..calibration import (
     ClassScaleBias,
@@ -149,11 +153,13 @@ def parse_method(method):
     if not all(tokens):
         raise ValueError(f"Method {method!r} has an empty token (a '+' too many).")
     parts = {"baseline": None, "tokens": tokens, "network_params": {},
-             "post_hoc": None, "post_hoc_params": {}}
+             "post_hoc": None, "post_hoc_params": {}, "quantile": False, "bag": None}
     if tokens[0] in _BASELINES:
         parts["baseline"], parts["tokens"] = tokens[0], tokens[1:]
     else:
-        parts["network_params"] = _network_params(method, tokens)
+        parts.update(_wrapper_tokens(method, tokens))
+        parts["network_params"] = _network_params(
+            method, [t for t in tokens if not _is_wrapper_token(t)])
     if post.strip():
         name, params = _call(method, post.strip())
         if name not in _POST_HOC:
@@ -209,7 +215,18 @@ def build_model(method, *, kind, seed, network_params=None):
         model = post_hoc_model(method, net, seed=seed)
     else:
         model = net
-    return make_pipeline(StandardScaler(), model) if kind == "tabular" else model
+    if parts["bag"] is not None:
+        # imbalanced-learn's balanced bagging: each network on a randomly
+        # under-sampled bootstrap sample, with a seed of its own
+        model = BalancedBaggingClassifier(estimator=model, n_estimators=parts["bag"],
+                                          random_state=seed)
+    if kind != "tabular":
+        if parts["quantile"]:
+            raise ValueError(f"Method {method!r}: 'quantile' transforms tabular inputs.")
+        return model
+    scaler = QuantileTransformer(output_distribution="normal", subsample=10**9,
+                                 random_state=seed) if parts["quantile"] else StandardScaler()
+    return make_pipeline(scaler, model)
 
 
 def post_hoc_model(method, network, *, seed=0, n_splits=5):
@@ -272,6 +289,24 @@ def post_hoc_fit_data(method):
         raise ValueError(f"Method {method!r}: on={on!r}; a post-hoc step is fitted on "
                          f"one of {list(_FIT_DATA)}.")
     return on
+
+
+def _is_wrapper_token(token):
+    return token == "quantile" or token.startswith("bag=")
+
+
+def _wrapper_tokens(method, tokens):
+    """``quantile`` (a quantile transform before the network instead of a
+    ``StandardScaler``) and ``bag=N`` (N networks bagged on balanced samples)."""
+    found = {"quantile": "quantile" in tokens, "bag": None}
+    for token in tokens:
+        if token.startswith("bag="):
+            value = _literal(token.partition("=")[2])
+            if not isinstance(value, int) or isinstance(value, bool) or value < 2:
+                raise ValueError(f"Method {method!r}: bag=N takes an integer N >= 2 "
+                                 f"(networks in the bag); got {token!r}.")
+            found["bag"] = value
+    return found
 
 
 def _network_params(method, tokens):

@@ -184,3 +184,29 @@ def test_prior_correction_of_boosting_subtracts_the_training_log_prior():
 def test_bad_baseline_tokens_fail_naming_the_problem(method, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         build_model(method, kind="tabular", seed=0)
+
+
+def test_quantile_and_bag_tokens_wrap_the_network():
+    from imblearn.ensemble import BalancedBaggingClassifier
+    from sklearn.preprocessing import QuantileTransformer
+
+    model = build_model("logit_adjusted+module=tabm+quantile+bag=3", kind="tabular", seed=2)
+    scaler, bag = model.steps[0][1], model.steps[-1][1]
+    assert isinstance(scaler, QuantileTransformer)
+    assert scaler.output_distribution == "normal"
+    assert isinstance(bag, BalancedBaggingClassifier)
+    assert bag.n_estimators == 3 and bag.random_state == 2
+    assert bag.estimator.get_params()["module"] == "tabm"
+    assert bag.estimator.get_params()["loss"] == "logit_adjusted"
+    plain = build_model("ce", kind="tabular", seed=0)
+    assert isinstance(plain.steps[0][1], StandardScaler)
+
+
+@pytest.mark.parametrize("method, kind, message", [
+    ("ce+bag=1", "tabular", "bag=N takes an integer N >= 2"),
+    ("ce+bag=2.5", "tabular", "bag=N takes an integer N >= 2"),
+    ("ce+quantile", "images", "'quantile' transforms tabular inputs"),
+])
+def test_bad_wrapper_tokens(method, kind, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        build_model(method, kind=kind, seed=0)
