@@ -147,8 +147,9 @@ def test_fixed_features_drawn_alike_shift_by_sampling_alone():
         assert cols["spread_ratio"] == pytest.approx(1, abs=0.1)
 
 
-# the ImageNet-size backbones are trained in tests/modules/test_torchvision.py
-_LARGE = {"resnet18", "resnet50", "resnet152", "resnext50_32x4d"}
+# the ImageNet-size backbones are trained in tests/modules/test_torchvision.py;
+# TabM has no penultimate features (its refusal is tested in tests/modules/test_tabm.py)
+_LARGE = {"resnet18", "resnet50", "resnet152", "resnext50_32x4d", "tabm"}
 
 
 @pytest.mark.parametrize("module", sorted(set(list_modules()) - _LARGE))
