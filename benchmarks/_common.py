@@ -6,6 +6,12 @@ from pathlib import Path
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 CACHE = Path(__file__).resolve().parent / "_cache" / "data"
+# the 22 of imbalanced-learn's benchmark sets that ship in ../shared/data
+IMBLEARN_SETS = ("ecoli", "optical_digits", "satimage", "pen_digits", "abalone",
+                 "sick_euthyroid", "spectrometer", "car_eval_34", "us_crime", "yeast_ml8",
+                 "libras_move", "thyroid_sick", "arrhythmia", "solar_flare_m0", "oil",
+                 "car_eval_4", "wine_quality", "letter_img", "yeast_me2", "ozone_level",
+                 "mammography", "abalone_19")
 
 
 def data_home():

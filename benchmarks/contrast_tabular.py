@@ -26,15 +26,11 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from _common import data_home
+from _common import IMBLEARN_SETS, data_home
 
 from skimbal.benchmark import dataset_summary, resolve_data, run_config, summary_table, sweep
 
-DATASETS = ("ecoli", "optical_digits", "satimage", "pen_digits", "abalone", "sick_euthyroid",
-            "spectrometer", "car_eval_34", "us_crime", "yeast_ml8", "libras_move",
-            "thyroid_sick", "arrhythmia", "solar_flare_m0", "oil", "car_eval_4",
-            "wine_quality", "letter_img", "yeast_me2", "ozone_level", "mammography",
-            "abalone_19")
+DATASETS = IMBLEARN_SETS
 METHODS = ("lr", "lr+ros", "lr+smote", "lr+rus", "lr+balanced",
            "ce", "ldam+drw", "logit_adjusted", "ce>logit_adjuster")
 RESULTS = Path(__file__).parent / "results" / "contrast"
