@@ -60,6 +60,9 @@ def build_parser():
     run.add_argument("--download", action="store_true")
     run.add_argument("--verbose", action="store_true", help="a line per epoch of each run")
     run.add_argument("--no-progress", action="store_true")
+    run.add_argument("--errors", choices=("raise", "record"), default="raise",
+                     help="a run that fails to fit: stop (raise) or record the error "
+                          "and go on")
     run.add_argument("--report", help="also write the report (markdown) here")
     run.add_argument("--baseline", help="paired differences against this method")
 
@@ -129,7 +132,7 @@ def _run(args):
     records = sweep(configs, args.out, n_jobs=args.n_jobs, scheduler=args.scheduler,
                     data_home=args.data_home, download=args.download,
                     progress=not args.no_progress, verbose=int(args.verbose),
-                    networks=args.networks or "auto")
+                    networks=args.networks or "auto", errors=args.errors)
     text = summary_table(records, baseline=args.baseline)
     if args.report:
         Path(args.report).write_text(text + "\n")

@@ -158,7 +158,8 @@ def dataset_summary(records, *, metrics=("balanced_accuracy", "g_mean"), alpha=0
                 values = [v for v in seed_scores(by_seed, metric).values() if v is not None]
                 if values:
                     scores.setdefault(method, {}).setdefault(name, {})[metric] = np.mean(values)
-    methods = list(scores)
+    methods = list(dict.fromkeys(r["config"]["method"] for r in records))
+    methods = [m for m in methods if m in scores]
     common = [d for d in {d for m in methods for d in scores[m]}
               if all(d in scores[m] for m in methods)]
     common.sort()
@@ -185,7 +186,24 @@ def dataset_summary(records, *, metrics=("balanced_accuracy", "g_mean"), alpha=0
             cells.append(f"{scale * np.mean(values):.1f} | {ranks[metric][i]:.2f}"
                          if values else "- | -")
         lines.append(f"| {method} | " + " | ".join(cells) + " |")
-    return "\n".join(lines + [""] + notes) + "\n"
+    return "\n".join(lines + [""] + notes + _failures(records)) + "\n"
+
+
+def _failures(records):
+    """Lines naming the runs that failed to fit (records with an ``error``), by method and set."""
+    failed = {}
+    for record in records:
+        if "error" in record:
+            config = record["config"]
+            failed.setdefault((config["method"], config["data"]["name"]), []).append(
+                record["error"])
+    if not failed:
+        return []
+    lines = ["", "Runs that failed to fit (a data set on which a method failed on a seed's "
+             "split has no score for it, and is left out of the comparison above):"]
+    for (method, name), errors in failed.items():
+        lines.append(f"- {method} on {name}: {len(errors)} run(s); {errors[0]}")
+    return lines
 
 
 def plot_per_class(records, path, *, methods=None):

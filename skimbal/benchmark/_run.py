@@ -286,7 +286,7 @@ def evaluate(config, *, data_home=None, download=False, verbose=0, networks=None
 
 
 def sweep(configs, path, *, n_jobs=1, scheduler=None, data_home=None, download=False,
-          progress=True, verbose=0, networks="auto"):
+          progress=True, verbose=0, networks="auto", errors="raise"):
     """Run every configuration not yet in the record file; return all their records.
 
     Each finished run is appended to ``path`` at once, so a sweep that is
@@ -315,12 +315,20 @@ def sweep(configs, path, *, n_jobs=1, scheduler=None, data_home=None, download=F
         rows: a :class:`NetworkCache`, a folder for one, None (every row
         trains its own network), or ``"auto"``: in memory when the runs are
         sequential, none otherwise.
+    errors : {"raise", "record"}, default="raise"
+        What a run whose model fails to fit does: stop the sweep, or
+        ``"record"``: write a record holding the configuration and the error
+        (``"error"``: its type and message) and go on. A recorded failure is
+        a result (the method cannot fit that data) and is not run again;
+        the reports leave it out of the scores and list it.
 
     Returns
     -------
     records : list of dict
         One per configuration, in the order of ``configs``.
     """
+    if errors not in ("raise", "record"):
+        raise ValueError(f"errors must be 'raise' or 'record'; got {errors!r}.")
     check_configs(configs)
     store = RecordFile(path)
     done = store.keys()
@@ -335,7 +343,7 @@ def sweep(configs, path, *, n_jobs=1, scheduler=None, data_home=None, download=F
     elif networks is not None and not isinstance(networks, NetworkCache):
         networks = NetworkCache(networks)
     if todo:
-        run = delayed(evaluate)
+        run = delayed(evaluate if errors == "raise" else _evaluate_or_fail)
         with _backend(scheduler):
             results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
                 run(c, data_home=data_home, download=download, verbose=verbose,
@@ -345,6 +353,16 @@ def sweep(configs, path, *, n_jobs=1, scheduler=None, data_home=None, download=F
                 store.append(record)
     by_key = {r["key"]: r for r in store.read()}
     return [by_key[config_key(c)] for c in configs]
+
+
+def _evaluate_or_fail(config, **kwargs):
+    """:func:`evaluate`, or a record of the error when the model fails to fit."""
+    try:
+        return evaluate(config, **kwargs)
+    except Exception as exc:  # the method's failure on this run is its result
+        return {"key": config_key(config), "config": config,
+                "error": f"{type(exc).__name__}: {exc}",
+                "environment": {**ENVIRONMENT, "threads": config["budget"].get("threads")}}
 
 
 # ------------------------------------------------------------------- helpers
@@ -428,9 +446,11 @@ def _progress(results, total, skipped, show):
     try:
         for record in results:
             config = record["config"]
+            outcome = ("failed" if "error" in record
+                       else f"balanced acc {record['balanced_accuracy']:.3f}")
             bar.set_postfix_str(f"{config['data']['name']} {config['method']} seed "
-                                f"{config['seed']} split {config['split']}: balanced acc "
-                                f"{record['balanced_accuracy']:.3f}", refresh=False)
+                                f"{config['seed']} split {config['split']}: {outcome}",
+                                refresh=False)
             bar.update()
             yield record
     finally:

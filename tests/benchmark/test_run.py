@@ -294,3 +294,39 @@ def test_holdout_steps_need_a_holdout_and_image_data():
     with pytest.raises(ValueError, match="for image data sets only"):
         check_configs([run_config(resolve_data("ecoli"), "ce>logit_adjuster(tau=[0, 1])",
                                   0)])
+
+
+def test_a_run_that_fails_to_fit_is_recorded_and_reported(tmp_path):
+    from skimbal.benchmark import _methods, dataset_summary, sweep
+    from skimbal.benchmark._records import RecordFile
+
+    @_methods.register_baseline("fails_demo")
+    def fails(tokens, *, kind, seed):
+        from sklearn.dummy import DummyClassifier
+
+        class Failing(DummyClassifier):
+            def fit(self, X, y, sample_weight=None):
+                raise ValueError("cannot fit this")
+        return Failing()
+
+    try:
+        data = resolve_data("digits-lt", imbalance_ratio=10)
+        configs = [run_config(data, m, 0) for m in ("lr", "lr+ros", "fails_demo")]
+        path = tmp_path / "runs.jsonl"
+        with pytest.raises(ValueError, match="cannot fit this"):
+            sweep(configs, path, progress=False)
+        records = sweep(configs, path, progress=False, errors="record")
+        failed = [r for r in records if "error" in r]
+        assert [r["config"]["method"] for r in failed] == ["fails_demo"]
+        assert failed[0]["error"] == "ValueError: cannot fit this"
+        # recorded: not run again
+        assert len(RecordFile(path).read()) == 3
+        sweep(configs, path, progress=False, errors="record")
+        assert len(RecordFile(path).read()) == 3
+        text = dataset_summary(records)
+        assert "fails_demo on digits-lt: 1 run(s); ValueError: cannot fit this" in text
+        assert "| lr+ros |" in text and "| fails_demo |" not in text
+    finally:
+        _methods._BASELINES.unregister("fails_demo")
+    with pytest.raises(ValueError, match="errors must be 'raise' or 'record'"):
+        sweep(configs[:1], path, errors="ignore")
