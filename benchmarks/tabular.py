@@ -54,6 +54,44 @@ DETERMINISTIC = ("lr", "lr+balanced")
 RESULTS = Path(__file__).parent / "results" / "tabular"
 
 
+def set_scores(records, method, metric):
+    """``{data set: score}``: the mean over seeds of each seed's mean over the folds."""
+    by, failed = {}, set()
+    for r in records:
+        if r["config"]["method"] != method:
+            continue
+        if "error" in r:  # a set with a failed fold has no score
+            failed.add(r["config"]["data"]["name"])
+            continue
+        by.setdefault(r["config"]["data"]["name"], {}).setdefault(
+            r["config"]["seed"], []).append(r[metric])
+    return {name: float(np.mean([np.mean(v) for v in seeds.values()]))
+            for name, seeds in by.items() if name not in failed}
+
+
+def paired_against(records, methods, baseline, metrics=("balanced_accuracy", "g_mean")):
+    """Markdown: each method minus ``baseline`` per data set, with the Wilcoxon test."""
+    from scipy.stats import wilcoxon
+
+    lines = [f"Paired against {baseline} over the data sets both ran on (each set's "
+             "mean over seeds and folds; Wilcoxon signed-rank test, two-sided):", "",
+             "| method | metric | sets | mean difference | better / worse | p |",
+             "|---|---|---|---|---|---|"]
+    for method in methods:
+        if method == baseline:
+            continue
+        for metric in metrics:
+            a, b = set_scores(records, method, metric), set_scores(records, baseline, metric)
+            common = sorted(set(a) & set(b))
+            if len(common) < 2:
+                continue
+            d = 100 * np.array([a[n] - b[n] for n in common])
+            p = wilcoxon(d).pvalue if np.any(d != 0) else float("nan")
+            lines.append(f"| {method} | {metric} | {len(common)} | {d.mean():+.2f} | "
+                         f"{int((d > 0).sum())} / {int((d < 0).sum())} | {p:.3g} |")
+    return "\n".join(lines) + "\n"
+
+
 def row_summary(records, methods):
     """Markdown: fit seconds a fold, and the minor class's training vs test recall."""
     lines = ["| method | seeds | fit s a fold | minor recall, training folds | "
@@ -111,7 +149,8 @@ def main():
                    [r for r in records if r["config"]["method"] not in failing],
                    metrics=("balanced_accuracy", "g_mean")) + "\n" if failing else "")
             + "Per row, over every set, seed and fold it ran on:\n\n"
-            + row_summary(records, order))
+            + row_summary(records, order) + "\n"
+            + paired_against(records, [m for m in order if m not in LOGISTIC], "brf"))
     path.with_suffix(".md").write_text(text)
     print(text)
 
