@@ -471,12 +471,18 @@ def _logistic_regression(tokens, *, kind, seed):
                 f"Logistic regression takes one imbalanced-learn sampler "
                 f"{sorted(k for k in _IMBLEARN_SAMPLERS if k.islower())}, optionally with "
                 f"parameters (smote(k_neighbors=3)), and 'balanced'; got {token!r}.")
-    steps = [FunctionTransformer(_flatten)] if kind == "images" else []
-    steps.append(StandardScaler())
+    steps = _standardised(kind)
     if sampler is not None:
         steps.append(sampler)
     steps.append(LogisticRegression(max_iter=2000, **lr_params))
     return make_imb_pipeline(*steps)
+
+
+def _standardised(kind):
+    """The baselines' first steps: images flattened, then a ``StandardScaler``
+    fitted on the training fold."""
+    flatten = [FunctionTransformer(_flatten)] if kind == "images" else []
+    return [*flatten, StandardScaler()]
 
 
 # ------------------------------------------------- ensembles and gradient boosting
@@ -502,9 +508,8 @@ def _tree_baseline(method, tokens, make, *, flags=()):
 
 
 def _scaled(model, kind):
-    """The protocol of every tabular row: a ``StandardScaler`` fitted on the training fold."""
-    steps = [FunctionTransformer(_flatten)] if kind == "images" else []
-    return make_pipeline(*steps, StandardScaler(), model)
+    """``model`` after the baselines' first steps (:func:`_standardised`)."""
+    return make_pipeline(*_standardised(kind), model)
 
 
 @register_baseline("brf", description="imbalanced-learn's balanced random forest "

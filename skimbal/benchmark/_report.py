@@ -158,8 +158,7 @@ def dataset_summary(records, *, metrics=("balanced_accuracy", "g_mean"), alpha=0
                 values = [v for v in seed_scores(by_seed, metric).values() if v is not None]
                 if values:
                     scores.setdefault(method, {}).setdefault(name, {})[metric] = np.mean(values)
-    methods = list(dict.fromkeys(r["config"]["method"] for r in records))
-    methods = [m for m in methods if m in scores]
+    methods = list(scores)
     common = [d for d in {d for m in methods for d in scores[m]}
               if all(d in scores[m] for m in methods)]
     common.sort()

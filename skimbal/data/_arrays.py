@@ -54,14 +54,14 @@ def _shard_of(index, rank, world_size):
 
     Parameters
     ----------
-    index : slice or tensor of int64
+    index : slice, tensor of int64 or list of int
         The batch's indices (a slice: a run of consecutive ones).
     rank, world_size : int
         The process and the number of processes.
 
     Returns
     -------
-    index : slice or tensor of int64
+    index : slice, tensor of int64 or list of int
     """
     if isinstance(index, slice):
         return slice(index.start + rank, index.stop, world_size)

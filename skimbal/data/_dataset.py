@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch.utils.data import BatchSampler, DataLoader, Sampler
 
-from ._arrays import epoch_order
+from ._arrays import _shard_of, epoch_order
 
 # the loader defaults: main-process loading (a 2-core CPU gains nothing from
 # workers on in-memory items), pinned memory when training on CUDA
@@ -247,7 +247,7 @@ class _ShardedBatches(Sampler):
 
     def __iter__(self):
         for batch in self.batches:
-            yield batch[self.rank::self.world_size]
+            yield _shard_of(batch, self.rank, self.world_size)
 
 
 def contains_dataset(X):

@@ -119,21 +119,21 @@ class _AcceleratedNet(AccelerateMixin, _ImbalancedNet):
             return
         params = [p for _, p in self.get_all_learnable_params()]
         grads = [torch.zeros_like(p) if p.grad is None else p.grad for p in params]
-        flat = self.accelerator.reduce(torch.cat([g.reshape(-1) for g in grads]),
-                                       reduction="mean")
+        flat = self._process_mean(torch.cat([g.reshape(-1) for g in grads]))
         start = 0
         for p, g in zip(params, grads):
             p.grad = flat[start:start + g.numel()].view_as(g).to(g.dtype)
             start += g.numel()
 
     def _process_mean(self, tensor):
-        return self.accelerator.reduce(tensor.clone(), reduction="mean")
+        """``tensor``'s mean over the processes, a new tensor (accelerate reduces a copy)."""
+        return self.accelerator.reduce(tensor, reduction="mean")
 
     def epoch_losses(self, losses):
         """The global batches' losses: the processes' shares averaged."""
         if self.accelerator.num_processes == 1:
             return losses
-        return self.accelerator.reduce(losses.clone(), reduction="mean")
+        return self._process_mean(losses)
 
     def _defers_loss_reads(self):
         # the batch losses are averaged over the processes once per epoch
@@ -152,7 +152,7 @@ class _AcceleratedNet(AccelerateMixin, _ImbalancedNet):
         with torch.no_grad():
             for tensor in self.module_.buffers():
                 if tensor.is_floating_point():
-                    tensor.copy_(self.accelerator.reduce(tensor.clone(), reduction="mean"))
+                    tensor.copy_(self._process_mean(tensor))
 
     def snapshot(self):
         state = super().snapshot()
