@@ -9,6 +9,10 @@ Measured in one run, as ratios (absolute times move on shared machines):
 - a prediction pass (``predict_proba``) over 20,000 rows and over 10,000
   images, against a plain ``no_grad`` loop in batches of 256 (skimbal's
   prediction batch);
+- with ``--compiled``: only ResNet-32 prediction over 10,000 images,
+  ``compile=True`` (a copy compiled for inference, weights frozen in) against
+  the default eager pass and the plain loop, in batches of 128 and 256, and
+  the time of the first compiled pass (which compiles);
 - with ``--precision``: ResNet-32 training and prediction images/s under
   bf16 autocast against fp32, and the balanced test accuracy of one short
   run of each on Fashion-MNIST-LT (n_max 500, ratio 100, ``--accuracy-epochs``
@@ -162,16 +166,76 @@ def precision(rounds, epochs, accuracy_epochs):
             f"fashion_mnist_lt_balanced_accuracy_{accuracy_epochs}_epochs": accuracy}
 
 
+def compiled_prediction(rounds):
+    import platform
+
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 256, size=(512, 3, 32, 32)).astype(np.uint8)
+    y = rng.randint(0, 10, size=512)
+    X_pred = rng.randint(0, 256, size=(10_000, 3, 32, 32)).astype(np.uint8)
+    eager = ImbalancedNetClassifier(module="resnet32", max_epochs=1, augment=False,
+                                    random_state=0).fit(X, y)
+    net = eager.net_
+    xp_all = torch.from_numpy(X_pred)
+
+    def prepare(xb):
+        return net.prepare_input(xb, training=False)
+
+    clfs = {"eager": eager}
+    first_pass_s = {}
+    for bs in (128, 256):
+        clf = ImbalancedNetClassifier(module="resnet32", max_epochs=1, augment=False,
+                                      random_state=0, compile=True).fit(X, y)
+        clf.net_.iterator_valid__batch_size = bs
+        start = time.perf_counter()
+        clf.predict_proba(X_pred)
+        first_pass_s[bs] = time.perf_counter() - start
+        clfs[f"compiled_{bs}"] = clf
+    reference = eager.predict_proba(X_pred)
+    max_diff = {k: float(np.abs(c.predict_proba(X_pred) - reference).max())
+                for k, c in clfs.items()}
+    times = {}
+    for r in range(rounds):
+        for bs in (128, 256):
+            times.setdefault(f"plain_{bs}", []).append(
+                _plain_predict(net.module_, xp_all, prepare, bs))
+        for name, clf in clfs.items():
+            start = time.perf_counter()
+            clf.predict_proba(X_pred)
+            times.setdefault(name, []).append(time.perf_counter() - start)
+        print(f"round {r} compiled prediction done", flush=True)
+    per_s = {k: 10_000 / statistics.median(v) for k, v in times.items()}
+    return {"images_per_s": per_s, "seconds": times,
+            "first_compiled_pass_s": first_pass_s,
+            "max_abs_probability_diff_vs_eager": max_diff,
+            "compiled_over_eager": {k: per_s[k] / per_s["eager"] for k in clfs},
+            "compiled_over_plain_256": {k: per_s[k] / per_s["plain_256"] for k in clfs},
+            "cpu": platform.processor() or platform.machine(),
+            "cpu_capability": torch.backends.cpu.get_cpu_capability()}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=3, help="per fit; the first warms up")
     parser.add_argument("--precision", action="store_true")
+    parser.add_argument("--compiled", action="store_true",
+                        help="only the compiled prediction pass (its own record)")
     parser.add_argument("--accuracy-epochs", type=int, default=40)
     parser.add_argument("--tag", default="after")
     args = parser.parse_args()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True, cwd=Path(skimbal.__file__).parent).stdout.strip()
+    if args.compiled:
+        report = {"command": f"python benchmarks/speed_data_path.py --compiled --rounds "
+                             f"{args.rounds}",
+                  "skimbal_commit": commit, "torch": torch.__version__,
+                  "torch_threads": torch.get_num_threads(), "device": "cpu",
+                  "resnet32_prediction": compiled_prediction(args.rounds)}
+        out = RESULTS / "speed_compiled_predict.json"
+        out.write_text(json.dumps(report, indent=2) + "\n")
+        print(json.dumps(report["resnet32_prediction"], indent=2))
+        return
     report = {
         "command": "python benchmarks/speed_data_path.py --rounds "
                    f"{args.rounds} --epochs {args.epochs}"

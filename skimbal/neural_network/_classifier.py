@@ -353,7 +353,11 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         Off by default: compiling costs time up front and pays off on a GPU
         over long fits. The compiled wrapper shares the module's weights
         and is not pickled; a loaded estimator compiles again on first use.
-        Strategies (``mfw``, ``reweight``) call the module itself.
+        Prediction compiles its own copy for inference, batch norm folded and
+        the weights frozen in as constants (inductor's ``freezing``), once per
+        batch size (a pass's short last batch is padded); it compiles again
+        after the weights change. Strategies (``mfw``, ``reweight``) call the
+        module itself.
     accelerate : bool or dict, default=False
         Train on every process of a script started with ``accelerate
         launch`` or ``torchrun`` (data parallel, through Hugging Face

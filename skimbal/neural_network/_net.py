@@ -60,6 +60,7 @@ class _ImbalancedNet(NeuralNetClassifier):
         self._augmenter_takes_generator = None
         self._fold = False
         self._folded = None
+        self._compiled_sizes = {}
 
     def initialize_module(self):
         super().initialize_module()
@@ -230,11 +231,30 @@ class _ImbalancedNet(NeuralNetClassifier):
         Xi, _ = unpack_data(batch)
         self._set_training(False)
         if self.compile_options is not None:
-            module = self.compiled_module()
-        else:
-            module = self.inference_module() if self._fold else self.module_
+            return self._compiled_pass(self.inference_module(), Xi)
+        module = self.inference_module() if self._fold else self.module_
         with torch.inference_mode(), self.autocast():
             return module(self.prepare_input(Xi, training=False))
+
+    def _compiled_pass(self, module, Xi):
+        """Outputs of a frozen compiled module, a batch padded to a size it compiled for.
+
+        A batch shorter than a size already compiled (the last batch of a
+        pass) is padded up to it, so a pass compiles once per batch size; in
+        evaluation mode each example's outputs do not depend on the others.
+        """
+        with torch.inference_mode(), self.autocast(), _freezing():
+            x = self.prepare_input(Xi, training=False)
+            sizes = self.__dict__.setdefault("_compiled_sizes", {}).setdefault(
+                id(module), set())
+            n = len(x)
+            size = min((s for s in sizes if s >= n), default=n)
+            sizes.add(size)
+            if size > n:
+                x = torch.cat([x, x.new_zeros((size - n, *x.shape[1:]))])
+                if x.dim() == 4 and self.channels_last:
+                    x = x.contiguous(memory_format=torch.channels_last)
+            return module(x)[:n]
 
     def inference_module(self, output="logits"):
         """The module for a prediction pass: a copy with batch norm folded away.
@@ -257,6 +277,11 @@ class _ImbalancedNet(NeuralNetClassifier):
             folded = source
         if self.channels_last:
             folded = folded.to(memory_format=torch.channels_last)
+        if self.compile_options is not None:
+            # compiled for inference with the weights frozen in as constants
+            # (inductor's freezing); a new weights version compiles again
+            folded = torch.compile(folded, **{"dynamic": False, **self.compile_options})
+            self.__dict__.setdefault("_compiled_sizes", {})[id(folded)] = set()
         # one copy per output (logits, features), so passes that alternate
         # between them (the deviation callback) fold each once per weights
         self._folded = {**folds, output: (version, folded)}
@@ -266,6 +291,7 @@ class _ImbalancedNet(NeuralNetClassifier):
         state = super().__getstate__()
         state["_folded"] = None  # a cache; traced modules need not pickle
         state["_compiled"] = None  # compiled modules do not pickle
+        state["_compiled_sizes"] = {}
         state.pop("_grad_hooks", None)
         return state
 
@@ -278,6 +304,10 @@ class _ImbalancedNet(NeuralNetClassifier):
             )
         iterator = self.get_iterator(self.get_dataset(X), training=False)
         self._set_training(False)
+        if self.compile_options is not None:
+            module = self.inference_module("features")
+            out = [self._compiled_pass(module, unpack_data(batch)[0]) for batch in iterator]
+            return torch.cat(out).float().cpu()
         module = self.inference_module("features") if self._folds(X) else \
             _Features(self.module_)
         with torch.inference_mode(), self.autocast():
@@ -514,6 +544,13 @@ class _ImbalancedNet(NeuralNetClassifier):
 
 # prediction passes of at least this many examples fold batch norm first
 _FOLD_FROM = 1024
+
+
+def _freezing():
+    """Inductor's ``freezing`` on while a compiled prediction pass (re)compiles."""
+    from torch._inductor import config
+
+    return config.patch(freezing=True)
 
 def _defines(callback, hook):
     """Whether ``callback`` does something in ``hook`` (skorch's base method is a no-op)."""

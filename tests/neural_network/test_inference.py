@@ -105,3 +105,22 @@ def test_compile_trains_and_predicts_the_same_and_pickles():
     again = pickle.loads(pickle.dumps(compiled))
     assert again.net_._compiled is None
     np.testing.assert_array_equal(again.decision_function(X), plain.decision_function(X))
+
+
+def test_compiled_prediction_pads_short_batches_and_matches_eager():
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(300, n_features=6, weights=[0.8], random_state=0)
+    X = X.astype(np.float32)
+    plain = ImbalancedNetClassifier(max_epochs=2, batch_size=64, random_state=0).fit(X, y)
+    compiled = ImbalancedNetClassifier(max_epochs=2, batch_size=64, random_state=0,
+                                       compile={"backend": "eager"}).fit(X, y)
+    compiled.net_.iterator_valid__batch_size = 128  # a pass of 128, 128 and 44 rows
+    np.testing.assert_allclose(compiled.decision_function(X), plain.decision_function(X),
+                               rtol=1e-5, atol=1e-6)
+    module = compiled.net_._folded["logits"][1]
+    # the 44-row batch ran padded to 128: one batch size compiled
+    assert compiled.net_._compiled_sizes[id(module)] == {128}
+    np.testing.assert_allclose(compiled.decision_function(X[:7]), plain.decision_function(X[:7]),
+                               rtol=1e-5, atol=1e-6)
+    assert compiled.net_._compiled_sizes[id(module)] == {128}
