@@ -31,7 +31,15 @@ from ._report import (
     seed_scores,
     summary_table,
 )
-from ._run import NetworkCache, check_configs, evaluate, make_model, same_kernels, sweep
+from ._run import (
+    NetworkCache,
+    check_configs,
+    evaluate,
+    make_model,
+    model_settings,
+    same_kernels,
+    sweep,
+)
 
 __all__ = [
     "NetworkCache",
@@ -49,6 +57,7 @@ __all__ = [
     "load_split",
     "main",
     "make_model",
+    "model_settings",
     "paired_difference",
     "parse_method",
     "plot_curves",

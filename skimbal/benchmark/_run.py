@@ -6,6 +6,7 @@ import json
 import os
 import pickle
 import platform
+import re
 import subprocess
 import time
 
@@ -70,6 +71,56 @@ def make_model(config):
     _check_post_hoc(config, info)
     return build_model(config["method"], kind=info["kind"], seed=config["seed"],
                        network_params={**info["estimator_params"], **budget})
+
+
+def model_settings(config):
+    """Every parameter of a run's unfitted model, as text: what its record is made with.
+
+    A record keeps these beside its configuration, so a resumed sweep can
+    tell a finished run from one whose model a library default has since
+    changed (the configuration names only what the run sets).
+
+    Parameters
+    ----------
+    config : dict
+        A run configuration (see :func:`run_config`).
+
+    Returns
+    -------
+    settings : dict
+        ``{parameter: repr(value)}`` over ``get_params(deep=True)``, leaving
+        out the values that are estimators (their parameters are listed
+        under their own names) and memory addresses.
+    """
+    params = make_model(config).get_params(deep=True)
+    return {name: re.sub(r" at 0x[0-9a-fA-F]+", "", repr(value))
+            for name, value in sorted(params.items())
+            if not isinstance(value, BaseEstimator) and not _holds_estimators(value)}
+
+
+def _holds_estimators(value):
+    """Whether ``value`` is a list of (name, estimator) steps (a pipeline's, a bag's)."""
+    return isinstance(value, (list, tuple)) and any(
+        isinstance(v, BaseEstimator) or (isinstance(v, tuple) and any(
+            isinstance(e, BaseEstimator) for e in v)) for v in value)
+
+
+def _check_settings(config, record):
+    """Refuse a finished run whose model the library now builds with other settings."""
+    stored = record.get("model_settings")
+    if stored is None:  # a record from before settings were kept
+        return
+    now = model_settings(config)
+    changed = sorted(k for k in stored.keys() | now.keys() if stored.get(k) != now.get(k))
+    if changed:
+        shown = "; ".join(f"{k}: {stored.get(k, '(none)')} then, {now.get(k, '(none)')} now"
+                          for k in changed[:5])
+        raise ValueError(
+            f"{_label(config)}: its record was made with other model settings than this "
+            f"version builds for the same configuration ({shown}"
+            f"{'; ...' if len(changed) > 5 else ''}): a changed default. Resuming would mix "
+            "the two in one table: write to a new record file, or set these parameters "
+            "in the budget or the method to the recorded values.")
 
 
 def _check_post_hoc(config, info):
@@ -265,7 +316,7 @@ def evaluate(config, *, data_home=None, download=False, verbose=0, networks=None
     counts = np.array([np.sum(y == c) for c in classes])
     many, few = dataset_info(config["data"]["name"])["shot_thresholds"]
     record = {
-        "key": config_key(config), "config": config,
+        "key": config_key(config), "config": config, "model_settings": model_settings(config),
         "classes": classes.tolist(), "train_counts": counts.tolist(),
         **_scores(y_test, pred, proba, classes, counts, many, few),
         "per_class_train": per_class_accuracy(y, train_pred, labels=classes).tolist(),
@@ -331,10 +382,12 @@ def sweep(configs, path, *, n_jobs=1, scheduler=None, data_home=None, download=F
         raise ValueError(f"errors must be 'raise' or 'record'; got {errors!r}.")
     check_configs(configs)
     store = RecordFile(path)
-    done = store.keys()
-    todo, seen = [], set(done)
+    finished = {r["key"]: r for r in store.read() if "key" in r}
+    todo, seen = [], set(finished)
     for config in configs:
         key = config_key(config)
+        if key in finished:
+            _check_settings(config, finished[key])
         if key not in seen:
             todo.append(config)
             seen.add(key)
@@ -361,6 +414,7 @@ def _evaluate_or_fail(config, **kwargs):
         return evaluate(config, **kwargs)
     except Exception as exc:  # the method's failure on this run is its result
         return {"key": config_key(config), "config": config,
+                "model_settings": model_settings(config),
                 "error": f"{type(exc).__name__}: {exc}",
                 "environment": {**ENVIRONMENT, "threads": config["budget"].get("threads")}}
 

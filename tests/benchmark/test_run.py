@@ -330,3 +330,37 @@ def test_a_run_that_fails_to_fit_is_recorded_and_reported(tmp_path):
         _methods._BASELINES.unregister("fails_demo")
     with pytest.raises(ValueError, match="errors must be 'raise' or 'record'"):
         sweep(configs[:1], path, errors="ignore")
+
+
+def test_a_changed_default_is_not_taken_for_a_finished_run(tmp_path, finished):
+    import json
+
+    from skimbal.benchmark import model_settings
+
+    source, _ = finished
+    config = _configs()[0]
+    settings = model_settings(config)
+    assert settings["lr"] == "0.1" and settings["max_epochs"] == "3"
+    assert not any(" at 0x" in v for v in settings.values())
+    records = [json.loads(line) for line in source.read_text().splitlines()]
+    assert records[0]["model_settings"] == settings
+    # the same run recorded by a version whose default learning rate was 0.05
+    records[0]["model_settings"] = {**settings, "lr": "0.05"}
+    path = tmp_path / "runs.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    with pytest.raises(ValueError, match=r"other model settings.*lr: 0.05 then, 0.1 now"):
+        sweep(_configs(), path, progress=False)
+    # a record from before settings were kept is taken as it is
+    del records[0]["model_settings"]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    assert len(sweep(_configs(), path, progress=False)) == 4
+
+
+def test_model_settings_list_the_leaves_of_pipelines_and_bags():
+    from skimbal.benchmark import model_settings
+
+    config = run_config(resolve_data("ecoli"), "ce+quantile+bag=3", 0, budget={"max_epochs": 2})
+    settings = model_settings(config)
+    assert settings["balancedbaggingclassifier__n_estimators"] == "3"
+    assert settings["balancedbaggingclassifier__estimator__max_epochs"] == "2"
+    assert "steps" not in settings and "balancedbaggingclassifier" not in settings
