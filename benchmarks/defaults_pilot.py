@@ -6,8 +6,7 @@ patience 10, the best epoch restored): SGD at 0.1 (the default optimizer) and
 AdamW at 1e-3 with weight decay 3e-4. Their records were made with::
 
     skimbal-bench run --data <the 22 sets of _common.IMBLEARN_SETS> \\
-        --methods "logit_adjusted+lr_schedule=None+early_stopping=True+validation_fraction=0.2" \\
-        "logit_adjusted+optimizer=adamw+lr=0.001+weight_decay=0.0003+lr_schedule=None+early_stopping=True+validation_fraction=0.2" \\
+        --methods <the two methods of METHODS below> \\
         --seeds 0 1 2 --epochs 100 --threads 1 --n-jobs 2 --data-home benchmarks/_cache/data \\
         --out benchmarks/results/tabular/defaults_pilot.jsonl --errors record
 
@@ -27,6 +26,9 @@ from skimbal.benchmark import dataset_summary
 
 RESULTS = Path(__file__).parent / "results" / "tabular"
 OTHERS = ("brf", "ce+bag=10+lr=0.05", "logit_adjusted")
+_STOPPED = "lr_schedule=None+early_stopping=True+validation_fraction=0.2"
+METHODS = (f"logit_adjusted+{_STOPPED}",
+           f"logit_adjusted+optimizer=adamw+lr=0.001+weight_decay=0.0003+{_STOPPED}")
 
 
 def main():
