@@ -17,12 +17,11 @@ writes ``results/tabular/defaults_pilot.md``::
     python benchmarks/defaults_pilot.py
 """
 
-import json
 from pathlib import Path
 
 from tabular import paired_against, row_summary
 
-from skimbal.benchmark import dataset_summary
+from skimbal.benchmark import RecordFile, dataset_summary
 
 RESULTS = Path(__file__).parent / "results" / "tabular"
 OTHERS = ("brf", "ce+bag=10+lr=0.05", "logit_adjusted")
@@ -32,10 +31,8 @@ METHODS = (f"logit_adjusted+{_STOPPED}",
 
 
 def main():
-    pilot = [json.loads(line) for line in
-             (RESULTS / "defaults_pilot.jsonl").read_text().splitlines() if line.strip()]
-    table = [json.loads(line) for line in
-             (RESULTS / "imblearn22_ep100.jsonl").read_text().splitlines() if line.strip()]
+    pilot = RecordFile(RESULTS / "defaults_pilot.jsonl").read()
+    table = RecordFile(RESULTS / "imblearn22_ep100.jsonl").read()
     records = [r for r in table if r["config"]["method"] in OTHERS] + pilot
     order = list(OTHERS) + list(dict.fromkeys(r["config"]["method"] for r in pilot))
     text = ("Pilot for tabular defaults (`python benchmarks/defaults_pilot.py`; the "

@@ -11,11 +11,12 @@ random forest::
     python benchmarks/tabm_pilot.py
 """
 
-import json
 from pathlib import Path
 
 import numpy as np
 from scipy.stats import wilcoxon
+
+from skimbal.benchmark import RecordFile, seed_scores
 
 RESULTS = Path(__file__).parent / "results" / "tabular"
 SETS = ("ecoli", "yeast_me2", "libras_move", "oil", "spectrometer", "car_eval_34",
@@ -37,21 +38,20 @@ def _command(seeds, jobs, out):
 
 
 def _records():
-    records = []
-    for name in ("tabm_pilot_seed0.jsonl", "tabm_pilot_seeds12.jsonl", "imblearn22_ep100.jsonl"):
-        records += [json.loads(line) for line in (RESULTS / name).read_text().splitlines()
-                    if line.strip()]
-    return records
+    return [r for name in ("tabm_pilot_seed0.jsonl", "tabm_pilot_seeds12.jsonl",
+                           "imblearn22_ep100.jsonl")
+            for r in RecordFile(RESULTS / name).read()]
 
 
 def _scores(records, method, metric):
-    """``{set: {seed: mean over folds}}`` of one row."""
+    """``{set: {seed: mean over folds, %}}`` of one row."""
     by = {}
     for r in records:
         c = r["config"]
         if c["method"] == method and c["data"]["name"] in SETS and "error" not in r:
-            by.setdefault(c["data"]["name"], {}).setdefault(c["seed"], []).append(100 * r[metric])
-    return {s: {seed: float(np.mean(v)) for seed, v in seeds.items()} for s, seeds in by.items()}
+            by.setdefault(c["data"]["name"], {}).setdefault(c["seed"], []).append(r)
+    return {s: {seed: 100 * v for seed, v in seed_scores(seeds, metric).items()}
+            for s, seeds in by.items()}
 
 
 def main():

@@ -34,13 +34,12 @@ training folds beside the test folds. Rows are run in the order of
 """
 
 import argparse
-import json
 from pathlib import Path
 
 import numpy as np
 from _common import IMBLEARN_SETS, data_home
 
-from skimbal.benchmark import dataset_summary, resolve_data, run_config, sweep
+from skimbal.benchmark import RecordFile, dataset_summary, resolve_data, run_config, sweep
 
 DATASETS = IMBLEARN_SETS
 BASELINES = ("brf", "easy_ensemble", "balanced_bagging", "rusboost", "hgb+balanced",
@@ -138,7 +137,7 @@ def main():
     # a model that cannot fit a split (RUSBoost's first stump worse than random) is
     # a result: recorded, listed in the report, and its data set left out of the ranks
     sweep(configs, path, data_home=data_home(), errors="record", n_jobs=args.n_jobs)
-    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    records = RecordFile(path).read()
     known = BASELINES + LOGISTIC + NETWORKS + RECIPES
     order = [m for m in known if any(r["config"]["method"] == m for r in records)]
     order += [m for m in dict.fromkeys(r["config"]["method"] for r in records)

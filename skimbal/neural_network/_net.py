@@ -60,7 +60,6 @@ class _ImbalancedNet(NeuralNetClassifier):
         self._augmenter_takes_generator = None
         self._fold = False
         self._folded = None
-        self._compiled_sizes = {}
 
     def initialize_module(self):
         super().initialize_module()
@@ -231,22 +230,22 @@ class _ImbalancedNet(NeuralNetClassifier):
         Xi, _ = unpack_data(batch)
         self._set_training(False)
         if self.compile_options is not None:
-            return self._compiled_pass(self.inference_module(), Xi)
+            return self._compiled_pass(Xi)
         module = self.inference_module() if self._fold else self.module_
         with torch.inference_mode(), self.autocast():
             return module(self.prepare_input(Xi, training=False))
 
-    def _compiled_pass(self, module, Xi):
-        """Outputs of a frozen compiled module, a batch padded to a size it compiled for.
+    def _compiled_pass(self, Xi, output="logits"):
+        """Outputs of the frozen compiled copy, a batch padded to a size it compiled for.
 
         A batch shorter than a size already compiled (the last batch of a
         pass) is padded up to it, so a pass compiles once per batch size; in
         evaluation mode each example's outputs do not depend on the others.
         """
+        module = self.inference_module(output)
+        sizes = self._folded[output][2]
         with torch.inference_mode(), self.autocast(), _freezing():
             x = self.prepare_input(Xi, training=False)
-            sizes = self.__dict__.setdefault("_compiled_sizes", {}).setdefault(
-                id(module), set())
             n = len(x)
             size = min((s for s in sizes if s >= n), default=n)
             sizes.add(size)
@@ -281,17 +280,16 @@ class _ImbalancedNet(NeuralNetClassifier):
             # compiled for inference with the weights frozen in as constants
             # (inductor's freezing); a new weights version compiles again
             folded = torch.compile(folded, **{"dynamic": False, **self.compile_options})
-            self.__dict__.setdefault("_compiled_sizes", {})[id(folded)] = set()
         # one copy per output (logits, features), so passes that alternate
-        # between them (the deviation callback) fold each once per weights
-        self._folded = {**folds, output: (version, folded)}
+        # between them (the deviation callback) fold each once per weights;
+        # beside it, the batch sizes a compiled copy has run at
+        self._folded = {**folds, output: (version, folded, set())}
         return folded
 
     def __getstate__(self):
         state = super().__getstate__()
         state["_folded"] = None  # a cache; traced modules need not pickle
         state["_compiled"] = None  # compiled modules do not pickle
-        state["_compiled_sizes"] = {}
         state.pop("_grad_hooks", None)
         return state
 
@@ -305,8 +303,7 @@ class _ImbalancedNet(NeuralNetClassifier):
         iterator = self.get_iterator(self.get_dataset(X), training=False)
         self._set_training(False)
         if self.compile_options is not None:
-            module = self.inference_module("features")
-            out = [self._compiled_pass(module, unpack_data(batch)[0]) for batch in iterator]
+            out = [self._compiled_pass(unpack_data(batch)[0], "features") for batch in iterator]
             return torch.cat(out).float().cpu()
         module = self.inference_module("features") if self._folds(X) else \
             _Features(self.module_)
@@ -551,6 +548,7 @@ def _freezing():
     from torch._inductor import config
 
     return config.patch(freezing=True)
+
 
 def _defines(callback, hook):
     """Whether ``callback`` does something in ``hook`` (skorch's base method is a no-op)."""

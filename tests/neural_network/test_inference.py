@@ -118,9 +118,9 @@ def test_compiled_prediction_pads_short_batches_and_matches_eager():
     compiled.net_.iterator_valid__batch_size = 128  # a pass of 128, 128 and 44 rows
     np.testing.assert_allclose(compiled.decision_function(X), plain.decision_function(X),
                                rtol=1e-5, atol=1e-6)
-    module = compiled.net_._folded["logits"][1]
+    _, module, sizes = compiled.net_._folded["logits"]
     # the 44-row batch ran padded to 128: one batch size compiled
-    assert compiled.net_._compiled_sizes[id(module)] == {128}
+    assert sizes == {128}
     np.testing.assert_allclose(compiled.decision_function(X[:7]), plain.decision_function(X[:7]),
                                rtol=1e-5, atol=1e-6)
-    assert compiled.net_._compiled_sizes[id(module)] == {128}
+    assert compiled.net_._folded["logits"][1] is module and sizes == {128}
