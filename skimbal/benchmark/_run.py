@@ -92,7 +92,16 @@ def model_settings(config):
         out the values that are estimators (their parameters are listed
         under their own names) and memory addresses.
     """
-    params = make_model(config).get_params(deep=True)
+    model = make_model(config)
+    params = model.get_params(deep=True)
+    # a network's "auto" recipe as the data's kind makes it (a later change of
+    # what "auto" means is a changed setting too)
+    images = dataset_info(config["data"]["name"])["kind"] == "images"
+    for prefix, net in [("", model), *((f"{k}__", v) for k, v in params.items())]:
+        if isinstance(net, ImbalancedNetClassifier):
+            own = net.get_params(deep=False)
+            resolved = net.resolved_params(images=images)
+            params.update({prefix + k: v for k, v in resolved.items() if v is not own[k]})
     return {name: re.sub(r" at 0x[0-9a-fA-F]+", "", repr(value))
             for name, value in sorted(params.items())
             if not isinstance(value, BaseEstimator) and not _holds_estimators(value)}

@@ -275,6 +275,40 @@ def build_optimizer(optimizer, optimizer_params, *, lr, momentum, weight_decay, 
             **{f"optimizer__{k}": v for k, v in {**defaults, **params}.items()}}
 
 
+# ------------------------------------------------------------- recipe
+#: The validation share that ``validation_fraction="auto"`` holds out.
+AUTO_VALIDATION_FRACTION = 0.2
+
+
+def resolve_recipe(params, *, images):
+    """The parameters with ``"auto"`` of the training recipe made concrete.
+
+    ``validation_fraction="auto"`` holds out :data:`AUTO_VALIDATION_FRACTION`
+    when ``early_stopping`` is on and nothing otherwise;
+    ``lr_schedule="auto"`` keeps the rate constant on tabular data that stops
+    early (early stopping waits for a schedule's last switch) and is the
+    literature's ``"warmup_step"`` otherwise.
+
+    Parameters
+    ----------
+    params : dict
+        The estimator's parameters (``get_params(deep=False)``).
+    images : bool
+        Whether the data are images.
+
+    Returns
+    -------
+    params : dict
+        A copy, with every ``"auto"`` of these two replaced.
+    """
+    p = dict(params)
+    if p["validation_fraction"] == "auto":
+        p["validation_fraction"] = AUTO_VALIDATION_FRACTION if p["early_stopping"] else None
+    if p["lr_schedule"] == "auto":
+        p["lr_schedule"] = None if p["early_stopping"] and not images else "warmup_step"
+    return p
+
+
 # ------------------------------------------------------------- callbacks
 def last_switch_epoch(params):
     """The (0-based) epoch of the training schedule's last switch.

@@ -45,6 +45,7 @@ from ._builders import (
     epoch_at,
     last_switch_epoch,
     loss_params,
+    resolve_recipe,
 )
 from ._data import channel_stats, split_validation
 from ._net import _ImbalancedNet
@@ -315,10 +316,13 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         Weight decay of SGD and AdamW.
     nesterov : bool, default=False
         Whether SGD uses Nesterov momentum.
-    lr_schedule : {"warmup_step"} or None, default="warmup_step"
+    lr_schedule : {"auto", "warmup_step"} or None, default="auto"
         ``"warmup_step"`` is the literature's recipe (linear warm-up, then
         step decay, at fractions of training; see
         :class:`~skimbal.callbacks.WarmupMultiStep`); ``None`` keeps ``lr``.
+        ``"auto"``: ``None`` on tabular data with ``early_stopping=True``
+        (which waits for a schedule's last switch), ``"warmup_step"``
+        otherwise; ``lr_schedule_`` holds the choice.
     warmup_frac : float, default=0.025
         Fraction of training spent warming up (5 of 200 epochs).
     lr_milestones : tuple of float, default=(0.8, 0.9)
@@ -331,10 +335,12 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         horizontal flip) for images; ``"auto"`` does nothing for tabular data.
         A callable gets each ``(n, C, H, W)`` float batch in [0, 1] (for
         uint8 input) before standardisation.
-    validation_fraction : float or None, default=None
+    validation_fraction : float, "auto" or None, default="auto"
         Fraction of the training data held out (stratified) to record
-        validation loss and accuracy in ``net_.history``. ``None`` trains on
-        all the data it is given, so ``GridSearchCV`` trains on whole folds.
+        validation loss and accuracy in ``net_.history`` and to stop early
+        on. ``None`` trains on all the data it is given (so ``GridSearchCV``
+        trains on whole folds). ``"auto"``: 0.2 with ``early_stopping=True``,
+        else ``None``; ``validation_fraction_`` holds the choice.
     device : str, default="cpu"
         Torch device, e.g. ``"cuda"``; ``"auto"`` is CUDA when it is
         available, else the CPU (``device_`` holds the choice).
@@ -387,13 +393,19 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         (cRT, NCM, logistic regression) can.
     early_stopping : bool, default=False
         Stop when the balanced accuracy on the validation split
-        (``validation_fraction``, required) has not improved for
+        (``validation_fraction``) has not improved for
         ``n_iter_no_change`` epochs, counting only from the last switch of
         the training schedule (the last learning-rate milestone, the
         deferral of ``schedule``, the end of feature weakening, the start of
         meta re-weighting), so no stage of the method is skipped; the network
         then goes back to its best epoch since that switch. See
-        :class:`~skimbal.callbacks.ScheduledEarlyStopping`.
+        :class:`~skimbal.callbacks.ScheduledEarlyStopping`. With the
+        ``"auto"`` defaults of ``validation_fraction`` and ``lr_schedule``,
+        a table is then fitted at a constant rate on 80% of its rows and
+        keeps its epoch of best validation balanced accuracy: with a loss
+        that corrects the imbalance (``"logit_adjusted"``) this beats the
+        step recipe on small tables, with plain ``"ce"`` it stops before the
+        minor classes are learned (see the user guide).
     n_iter_no_change : int, default=10
         Patience of ``early_stopping``, in epochs.
     warm_start : bool, default=False
@@ -443,6 +455,10 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         The trained network (``net_.module_``).
     strategy_ : TrainingStrategy or None
         The trained copy of the fit's training strategy (``net_.strategy``).
+    validation_fraction_ : float or None
+        The validation share of the fit (``validation_fraction`` resolved).
+    lr_schedule_ : {"warmup_step"} or None
+        The learning-rate schedule of the fit (``lr_schedule`` resolved).
     n_iter_ : int
         Completed epochs: ``max_epochs``, fewer after ``early_stopping``, or
         fewer when the fit was interrupted (the network is then the one of
@@ -511,12 +527,13 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "nesterov": ["boolean"],
-        "lr_schedule": [StrOptions({"warmup_step"}), None],
+        "lr_schedule": [StrOptions({"auto", "warmup_step"}), None],
         "warmup_frac": [Interval(Real, 0, 1, closed="left")],
         "lr_milestones": [tuple, list],
         "lr_decay": [Interval(Real, 0, 1, closed="right")],
         "augment": [StrOptions({"auto"}), "boolean", callable],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither"), StrOptions({"auto"}),
+                                None],
         "device": [str],
         "loader_params": [dict, None],
         "compile": ["boolean", dict],
@@ -574,12 +591,12 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         momentum=0.9,
         weight_decay=2e-4,
         nesterov=False,
-        lr_schedule="warmup_step",
+        lr_schedule="auto",
         warmup_frac=0.025,
         lr_milestones=(0.8, 0.9),
         lr_decay=0.01,
         augment="auto",
-        validation_fraction=None,
+        validation_fraction="auto",
         device="cpu",
         loader_params=None,
         compile=False,
@@ -682,9 +699,39 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             For a combination ``fit`` refuses; the message names it.
         """
         self._validate_params()
-        check_options(self.get_params(deep=False), images=images,
+        check_options(self.resolved_params(images=images), images=images,
                       has_sample_weight=sample_weight)
         return self
+
+    def resolved_params(self, *, images):
+        """The parameters a fit on images (or on a table) trains with.
+
+        ``get_params(deep=False)`` with the ``"auto"`` of the recipe made
+        concrete: ``validation_fraction`` and ``lr_schedule`` as ``fit``
+        resolves them (``validation_fraction_`` and ``lr_schedule_`` after a
+        fit). Sweeps record these, so that a later change of what
+        ``"auto"`` means is a changed setting too.
+
+        Parameters
+        ----------
+        images : bool
+            Whether the data will be images.
+
+        Returns
+        -------
+        params : dict
+
+        Examples
+        --------
+        >>> from skimbal import ImbalancedNetClassifier
+        >>> net = ImbalancedNetClassifier(early_stopping=True)
+        >>> params = net.resolved_params(images=False)
+        >>> params["validation_fraction"], params["lr_schedule"]
+        (0.2, None)
+        >>> net.resolved_params(images=True)["lr_schedule"]
+        'warmup_step'
+        """
+        return resolve_recipe(self.get_params(deep=False), images=images)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -712,8 +759,10 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         """
         # validate
         X, y_codes, sample_weight = self._validate_fit_data(X, y, sample_weight)
-        params = self.get_params(deep=False)
+        params = self.resolved_params(images=X.ndim == 4)
         check_options(params, images=X.ndim == 4, has_sample_weight=sample_weight is not None)
+        self.validation_fraction_ = params["validation_fraction"]
+        self.lr_schedule_ = params["lr_schedule"]
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         accelerator = self._accelerator()
         if accelerator is not None and accelerator.num_processes > 1:
@@ -723,7 +772,7 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
 
         # split: the validation hold-out, then what the strategy keeps for itself
         X_tr, y_tr, w_tr, valid = split_validation(
-            X, y_codes, sample_weight, self.validation_fraction, seed)
+            X, y_codes, sample_weight, self.validation_fraction_, seed)
         strategy = build_strategy(params)
         if strategy is not None:
             X_tr, y_tr, w_tr = strategy.prepare_data(
@@ -942,15 +991,16 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         """The net's callbacks: the method's schedules, then the user's."""
         counts = self.class_counts_
         return build_callbacks(
-            max_epochs=self.max_epochs, lr_schedule=self.lr_schedule,
+            max_epochs=self.max_epochs, lr_schedule=self.lr_schedule_,
             warmup_frac=self.warmup_frac, lr_milestones=self.lr_milestones,
             lr_decay=self.lr_decay,
             drw_weight=class_weights(self.class_weight, True, counts, self.classes_, self.beta)
             if self.schedule == "drw" else None,
             defer_epoch=epoch_at(self.defer_frac, self.max_epochs), sampler=sampler,
-            validation=self.validation_fraction is not None,
-            early_stopping=(last_switch_epoch(self.get_params(deep=False)),
-                            self.n_iter_no_change) if self.early_stopping else None,
+            validation=self.validation_fraction_ is not None,
+            early_stopping=(last_switch_epoch({
+                **self.get_params(deep=False), "lr_schedule": self.lr_schedule_}),
+                self.n_iter_no_change) if self.early_stopping else None,
             user_callbacks=self.callbacks)
 
     def _loss_params(self):

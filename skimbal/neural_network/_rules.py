@@ -184,8 +184,9 @@ def _double_correction(p, **_):
 def _early_stopping(p, **_):
     if p["early_stopping"] and p["validation_fraction"] is None:
         raise ValueError(
-            "early_stopping=True monitors the balanced accuracy of a validation split: "
-            "set validation_fraction (e.g. 0.1)."
+            "early_stopping=True monitors the balanced accuracy of a validation split, "
+            "but validation_fraction=None holds none out: set a fraction (e.g. 0.2) or "
+            "leave it 'auto'."
         )
 
 

@@ -364,3 +364,18 @@ def test_model_settings_list_the_leaves_of_pipelines_and_bags():
     assert settings["balancedbaggingclassifier__n_estimators"] == "3"
     assert settings["balancedbaggingclassifier__estimator__max_epochs"] == "2"
     assert "steps" not in settings and "balancedbaggingclassifier" not in settings
+
+
+
+def test_model_settings_record_the_recipe_auto_resolves_to():
+    from skimbal.benchmark import model_settings
+
+    names = ("early_stopping", "validation_fraction", "lr_schedule")
+    images = model_settings(run_config(resolve_data("digits-lt"), "ce+early_stopping=True", 0))
+    assert [images[n] for n in names] == ["True", "0.2", "'warmup_step'"]
+    table = model_settings(run_config(resolve_data("ecoli"), "ce+bag=3", 0))
+    prefix = "balancedbaggingclassifier__estimator__"
+    assert [table[prefix + n] for n in names] == ["False", "None", "'warmup_step'"]
+    table = model_settings(run_config(resolve_data("ecoli"), "ce+early_stopping=True", 0))
+    prefix = "imbalancednetclassifier__"
+    assert [table[prefix + n] for n in names] == ["True", "0.2", "None"]

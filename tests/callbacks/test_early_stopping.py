@@ -48,3 +48,25 @@ def test_never_stops_before_the_deferred_switch(tabular):
                                   random_state=0).fit(X, y)
     assert clf.n_iter_ >= 20 + 2  # the switch at epoch 20 (0-based), then the patience
     assert _stopper(clf).best_epoch_ > 20 and clf.net_.criterion_.weight is not None
+
+
+
+def test_early_stopping_alone_holds_out_a_fifth_and_keeps_tables_at_a_constant_rate(tabular):
+    X, y = tabular
+    clf = ImbalancedNetClassifier(max_epochs=3, random_state=0).fit(X, y)
+    # by default: every row, the step recipe
+    assert (clf.validation_fraction_, clf.lr_schedule_) == (None, "warmup_step")
+    assert clf.class_counts_.sum() == 300 and "lr_schedule" in dict(clf.net_.callbacks_)
+    clf = ImbalancedNetClassifier(max_epochs=200, early_stopping=True, random_state=0)
+    clf.fit(X, y)
+    # a stratified fifth of every class validates; the rate stays constant
+    assert (clf.validation_fraction_, clf.lr_schedule_) == (0.2, None)
+    assert clf.class_counts_.sum() == 240 and "lr_schedule" not in dict(clf.net_.callbacks_)
+    assert clf.n_iter_ < 200 and _stopper(clf).best_epoch_ is not None
+    # images keep the literature's recipe, and stop only after its last switch
+    images = np.random.RandomState(0).randint(0, 255, (60, 1, 8, 8)).astype(np.uint8)
+    labels = np.repeat([0, 1, 2], 20)
+    clf = ImbalancedNetClassifier(module="resnet8", max_epochs=2, batch_size=32,
+                                  early_stopping=True, random_state=0).fit(images, labels)
+    assert (clf.validation_fraction_, clf.lr_schedule_) == (0.2, "warmup_step")
+    assert clf.class_counts_.sum() == 48

@@ -27,7 +27,8 @@ def tabular():
     ({"lr_milestones": (0.9, 0.5)}, "lr_milestones=.*increasing fractions"),
     ({"lr_milestones": (0.5, 2.0)}, "strictly between 0 and 1"),
     ({"class_weight": {0: 0, 1: 0, 2: 0}}, "gives every class weight 0"),
-    ({"early_stopping": True}, "early_stopping=True monitors.*set validation_fraction"),
+    ({"early_stopping": True, "validation_fraction": None},
+     "early_stopping=True monitors.*validation_fraction=None holds none out"),
 ])
 def test_bad_options(tabular, params, match):
     X, y = tabular
