@@ -48,8 +48,9 @@ LOGISTIC = ("lr", "lr+ros", "lr+smote", "lr+rus", "lr+balanced")
 NETWORKS = ("ce", "ldam+drw", "logit_adjusted", "ce>logit_adjuster")
 # skimbal's tabular recipes beyond the contrast's rows: bagged MLPs
 # (ce+bag=10 at the default learning rate lets a member diverge on a tiny
-# balanced sample; quantile inputs or half the rate are the two remedies run)
-RECIPES = ("ce+bag=10", "ce+quantile+bag=10", "ce+bag=10+lr=0.05")
+# balanced sample; quantile inputs or half the rate are the two remedies run),
+# and twice as many of them at half the rate
+RECIPES = ("ce+bag=10", "ce+quantile+bag=10", "ce+bag=10+lr=0.05", "ce+bag=20+lr=0.05")
 # rows whose fits draw nothing at random: one seed is all of them
 DETERMINISTIC = ("lr", "lr+balanced")
 RESULTS = Path(__file__).parent / "results" / "tabular"
