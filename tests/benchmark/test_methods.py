@@ -2,11 +2,12 @@
 
 import re
 
+import numpy as np
 import pytest
 from imblearn.over_sampling import SMOTE
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.preprocessing import StandardScaler
 
 from skimbal import ImbalancedNetClassifier
 from skimbal.benchmark import build_model, parse_method, register_baseline
@@ -75,12 +76,33 @@ def test_tabular_models_are_standardised_and_images_flattened_for_lr():
     assert isinstance(net.steps[0][1], StandardScaler)
     assert isinstance(net.steps[-1][1], ImbalancedNetClassifier)
     lr = build_model("lr+smote", kind="images", seed=4)
-    kinds = [type(step) for _, step in lr.steps]
-    assert kinds == [FunctionTransformer, StandardScaler, SMOTE, LogisticRegression]
-    assert lr.steps[2][1].random_state == 4
+    kinds = [type(step).__name__ for _, step in lr.steps]
+    assert kinds == ["_ChannelStandardScaler", "SMOTE", "LogisticRegression"]
+    assert lr.steps[1][1].random_state == 4
     lr = build_model("lr+balanced", kind="tabular", seed=0)
     assert [type(s) for _, s in lr.steps] == [StandardScaler, LogisticRegression]
     assert lr.steps[-1][1].class_weight == "balanced"
+
+
+def test_image_baselines_standardise_per_channel_not_per_pixel():
+    # two channels of 2x2 uint8 images; pixel (0, 0) of channel 0 is nearly constant
+    X = np.zeros((4, 2, 2, 2), np.uint8)
+    X[:, 0] = [[[10, 0], [0, 0]], [[10, 255], [0, 0]], [[10, 0], [255, 0]], [[11, 0], [0, 255]]]
+    X[:, 1] = 51
+    X[0, 1, 0, 0] = 255
+    scaler = build_model("lr", kind="images", seed=0).steps[0][1].fit(X)
+    c0 = X[:, 0].astype(float) / 255
+    c1 = X[:, 1].astype(float) / 255
+    np.testing.assert_allclose(scaler.mean_, [c0.mean(), c1.mean()], rtol=1e-6)
+    np.testing.assert_allclose(scaler.scale_, [c0.std(), c1.std()], rtol=1e-6)
+    Z = scaler.transform(np.full((1, 2, 2, 2), 11, np.uint8))
+    assert Z.shape == (1, 8)
+    # one scale for the whole channel: the near-constant pixel is not blown up
+    # (a per-pixel StandardScaler maps its 11 to (11 - 10.25) / 0.433 = 1.7 std)
+    np.testing.assert_allclose(Z[0, :4], (11 / 255 - c0.mean()) / c0.std(), rtol=1e-5)
+    assert np.abs(Z[0, :4]).max() < 1
+    with pytest.raises(ValueError, match=r"images of shape \(n, channels, height, width\)"):
+        scaler.fit(X.reshape(4, -1))
 
 
 def test_network_budget_comes_before_the_method():
