@@ -111,8 +111,8 @@ def main():
     check_configs([run_config(data, m, first, budget=budget) for m in CANDIDATES])
 
     def make_plan(records):
-        # the logistic-regression baselines first: a minute each, no network
-        runs = [run_config(data, m, first) for m in BASELINES]
+        # the logistic-regression baselines first, on every seed: seconds each
+        runs = [run_config(data, m, s) for s in args.seeds for m in BASELINES]
         runs += [run_config(data, m, first, budget=budget) for m in CANDIDATES]
         best = chosen(records, first)
         if best is not None:  # seed 0 done: the chosen recipe and ce on the other seeds,
