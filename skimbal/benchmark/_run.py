@@ -171,7 +171,10 @@ class NetworkCache:
     shares one training, and the step is fitted on the frozen network. The
     records are the same as with a training per row (fits are
     deterministic); only ``fit_seconds`` differs (``network_fit_seconds``
-    holds the training's). Image data sets only.
+    holds the training's). Image data sets only; baselines (logistic
+    regression, ...) are not kept, they refit in seconds. A network is kept
+    by its run's configuration, not by the code that trained it: after a
+    change to what a method trains, clear the folder.
 
     Parameters
     ----------
@@ -272,12 +275,16 @@ def evaluate(config, *, data_home=None, download=False, verbose=0, networks=None
 
     threads = config["budget"].get("threads")
     training, _, post_hoc = config["method"].partition(">")
-    images = dataset_info(config["data"]["name"])["kind"] == "images"
-    if images and networks is None:  # post-hoc steps still fit on a trained network
+    # networks on images are kept for their post-hoc rows; a baseline (seconds
+    # to fit, no network) is always fitted, so a change to it is never masked
+    # by a cached model
+    shared = (dataset_info(config["data"]["name"])["kind"] == "images"
+              and parse_method(training)["baseline"] is None)
+    if shared and networks is None:  # post-hoc steps still fit on a trained network
         networks = NetworkCache()
     network_seconds, cached, holdout_cv = None, False, None
     with _torch_threads(threads):
-        if images:
+        if shared:
             # the network of the training part; the held-out set does not change it
             key = _training_key(config)
             network = networks.get(key)

@@ -218,6 +218,18 @@ def test_post_hoc_rows_share_the_training_methods_network(tmp_path, monkeypatch)
     assert fits == []
 
 
+def test_image_baselines_are_refitted_not_cached(tmp_path):
+    from skimbal.benchmark import NetworkCache
+
+    data = resolve_data("digits-lt", imbalance_ratio=10)
+    nets = NetworkCache(tmp_path / "nets")
+    first, again = (evaluate(run_config(data, "lr+ros", 0), networks=nets) for _ in range(2))
+    assert list((tmp_path / "nets").glob("*.pkl")) == []
+    assert nets.network(run_config(data, "lr+ros", 0)) is None
+    assert not again["network_from_cache"] and again["fit_seconds"] > 0
+    assert again["per_class_test"] == first["per_class_test"]
+
+
 def test_cifar10_lt_runs_through_the_harness(tmp_path, monkeypatch):
     # a fake CIFAR-10 root in CIFAR's pickle layout (no download here)
     from torchvision.datasets import CIFAR10
