@@ -59,9 +59,8 @@ from ..calibration import (
 )
 from ..losses import list_losses
 from ..neural_network import ImbalancedNetClassifier
-from ..neural_network._data import channel_stats
 from ..sampling import list_samplings
-from ..utils import Registry
+from ..utils import Registry, channel_stats
 
 _BASELINES = Registry("baseline")
 _POST_HOC = Registry("post-hoc step")

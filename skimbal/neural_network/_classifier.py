@@ -29,7 +29,7 @@ from ..exceptions import DivergenceError, FitInterruptedWarning
 from ..losses import loss_names_constraint
 from ..modules import module_names_constraint
 from ..sampling import sampling_names_constraint
-from ..utils import as_python, check_inputs
+from ..utils import as_python, channel_stats, check_inputs
 from ._accelerate import _AcceleratedNet
 from ._builders import (
     LOSS_FLAT_PARAMS,
@@ -47,7 +47,7 @@ from ._builders import (
     loss_params,
     resolve_recipe,
 )
-from ._data import channel_stats, split_validation
+from ._data import split_validation
 from ._net import _ImbalancedNet
 from ._rules import check_options
 
