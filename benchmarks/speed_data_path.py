@@ -13,6 +13,12 @@ Measured in one run, as ratios (absolute times move on shared machines):
   ``compile=True`` (a copy compiled for inference, weights frozen in) against
   the default eager pass and the plain loop, in batches of 128 and 256, and
   the time of the first compiled pass (which compiles);
+- with ``--roofline``: only what bounds the fp32 ResNet-32 prediction pass on
+  this CPU: its FLOPs per image (``torch.utils.flop_counter``), the images/s
+  of skimbal's pass, the fp32 matrix-multiply throughput at the same thread
+  count, and the images/s the network's own convolutions alone would allow
+  (each convolution of the folded network timed in isolation on its real
+  input shape and memory format, everything else taken as free);
 - with ``--precision``: ResNet-32 training and prediction images/s under
   bf16 autocast against fp32, and the balanced test accuracy of one short
   run of each on Fashion-MNIST-LT (n_max 500, ratio 100, ``--accuracy-epochs``
@@ -23,6 +29,7 @@ warm-up. The same script runs against an older checkout (``--tag before``
 with ``PYTHONPATH`` pointing at it) for the before/after comparison::
 
     python benchmarks/speed_data_path.py --rounds 5 --precision
+    python benchmarks/speed_data_path.py --roofline --rounds 5
     PYTHONPATH=/path/to/old/checkout python benchmarks/speed_data_path.py --rounds 3 \\
         --tag before
 """
@@ -222,6 +229,71 @@ def compiled_prediction(rounds):
             "cpu_capability": torch.backends.cpu.get_cpu_capability()}
 
 
+def _median_seconds(fn, repeats):
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def roofline(rounds, batch_size=256, n_pred=10_000):
+    """What bounds the fp32 ResNet-32 prediction pass: FLOPs, GEMM peak, convolutions alone."""
+    import torch.nn.functional as F
+    from torch.utils.flop_counter import FlopCounterMode
+
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 256, size=(512, 3, 32, 32)).astype(np.uint8)
+    y = rng.randint(0, 10, size=512)
+    X_pred = rng.randint(0, 256, size=(n_pred, 3, 32, 32)).astype(np.uint8)
+    clf = ImbalancedNetClassifier(module="resnet32", max_epochs=1, augment=False,
+                                  random_state=0).fit(X, y)
+    net = clf.net_
+    # the pass first: the convolutions' captured inputs below hold memory
+    pass_s = _median_seconds(lambda: clf.predict_proba(X_pred), rounds)
+    module = net.inference_module()  # the folded copy a large pass runs on
+    xb = net.prepare_input(torch.from_numpy(X_pred[:batch_size]), training=False)
+    convs = []
+    hooks = [m.register_forward_hook(lambda m, i, o: convs.append((m, i[0].clone())))
+             for m in module.modules() if isinstance(m, torch.nn.Conv2d)]
+    counter = FlopCounterMode(display=False)
+    with torch.inference_mode(), counter:
+        module(xb)
+    for h in hooks:
+        h.remove()
+    flops_per_image = counter.get_total_flops() / batch_size
+    conv_flops = sum(v for k, v in counter.get_flop_counts()["Global"].items()
+                     if "convolution" in str(k)) / batch_size
+
+    def convs_only():
+        with torch.inference_mode():
+            for m, x in convs:
+                F.conv2d(x, m.weight, m.bias, m.stride, m.padding, m.dilation, m.groups)
+
+    conv_s = _median_seconds(convs_only, 3 * rounds)
+    a, b, c = torch.randn(2048, 2048), torch.randn(2048, 2048), torch.empty(2048, 2048)
+    gemm_s = _median_seconds(lambda: torch.mm(a, b, out=c), 5 * rounds)
+    per_s = n_pred / pass_s
+    gemm_gflops = 2 * 2048 ** 3 / gemm_s / 1e9
+    conv_bound = batch_size / conv_s
+    return {
+        "flops_per_image": flops_per_image,
+        "convolution_flops_per_image": conv_flops,
+        "n_convolutions": len(convs),
+        "skimbal_predict_images_per_s": per_s,
+        "skimbal_predict_gflops": per_s * flops_per_image / 1e9,
+        "fp32_gemm_2048_gflops": gemm_gflops,
+        "convolutions_alone_images_per_s": conv_bound,
+        "convolutions_alone_gflops": conv_bound * conv_flops / 1e9,
+        "skimbal_over_convolutions_alone": per_s / conv_bound,
+        "skimbal_fraction_of_gemm_peak": per_s * flops_per_image / 1e9 / gemm_gflops,
+        "batch_size": batch_size,
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
@@ -229,11 +301,23 @@ def main():
     parser.add_argument("--precision", action="store_true")
     parser.add_argument("--compiled", action="store_true",
                         help="only the compiled prediction pass (its own record)")
+    parser.add_argument("--roofline", action="store_true",
+                        help="only what bounds the fp32 prediction pass (its own record)")
     parser.add_argument("--accuracy-epochs", type=int, default=40)
     parser.add_argument("--tag", default="after")
     args = parser.parse_args()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True, cwd=Path(skimbal.__file__).parent).stdout.strip()
+    if args.roofline:
+        report = {"command": f"python benchmarks/speed_data_path.py --roofline --rounds "
+                             f"{args.rounds}",
+                  "skimbal_commit": commit, "torch": torch.__version__,
+                  "torch_threads": torch.get_num_threads(), "device": "cpu",
+                  "resnet32_prediction": roofline(args.rounds)}
+        out = RESULTS / "speed_roofline.json"
+        out.write_text(json.dumps(report, indent=2) + "\n")
+        print(json.dumps(report["resnet32_prediction"], indent=2))
+        return
     if args.compiled:
         report = {"command": f"python benchmarks/speed_data_path.py --compiled --rounds "
                              f"{args.rounds}",
