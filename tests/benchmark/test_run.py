@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.frozen import FrozenEstimator
 from sklearn.metrics import balanced_accuracy_score
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 from skimbal import ImbalancedNetClassifier
 from skimbal.benchmark import (
@@ -13,6 +14,7 @@ from skimbal.benchmark import (
     config_key,
     evaluate,
     load_split,
+    post_hoc_model,
     resolve_data,
     run_config,
     sweep,
@@ -297,6 +299,36 @@ def test_post_hoc_steps_fitted_and_tuned_on_the_holdout(tmp_path, monkeypatch):
         scores[tau] = balanced_accuracy_score(y_test, adjuster.predict(X_test))
     assert tuned["balanced_accuracy"] in scores.values()
     assert la["balanced_accuracy"] == pytest.approx(scores[1])  # prior: the training counts
+    # the tuned step's out-of-fold score is the whole step's, its tuning inside each
+    # outer fold (nested), not the grid's best score on the same folds
+    step = post_hoc_model(methods[2], FrozenEstimator(net), seed=0, n_splits=5)
+    nested = []
+    for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(X_hold,
+                                                                               y_hold):
+        inner = StratifiedKFold(min(5, np.unique(y_hold[train], return_counts=True)[1].min()),
+                                shuffle=True, random_state=0)
+        fitted = clone(step).set_params(cv=inner).fit(X_hold[train], y_hold[train])
+        nested.append(balanced_accuracy_score(y_hold[test], fitted.predict(X_hold[test])))
+    assert tuned["holdout"]["cv_balanced_accuracy"] == pytest.approx(np.mean(nested))
+
+
+def test_a_tuned_step_is_cross_validated_with_its_tuning_nested():
+    from sklearn.datasets import make_classification
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = make_classification(120, n_features=20, n_informative=3, flip_y=0.2,
+                               random_state=0)
+    search = GridSearchCV(LogisticRegression(), {"C": [1e-3, 1e-2, 0.1, 1, 10]},
+                          cv=StratifiedKFold(5, shuffle=True, random_state=0),
+                          scoring="balanced_accuracy").fit(X, y)
+    nested = []
+    for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(X, y):
+        fitted = clone(search).fit(X[train], y[train])
+        nested.append(balanced_accuracy_score(y[test], fitted.predict(X[test])))
+    score = run_module._cross_validated(search, X, y, seed=0, n_splits=5)
+    assert score == pytest.approx(np.mean(nested))
+    # the grid's best score on the same folds is the maximum of five: optimistic
+    assert search.best_score_ > score + 0.01
 
 
 def test_holdout_steps_need_a_holdout_and_image_data():
