@@ -31,6 +31,7 @@ from _common import data_home
 from skimbal.benchmark import (
     NetworkCache,
     RecordFile,
+    check_configs,
     config_key,
     resolve_data,
     run_config,
@@ -50,24 +51,30 @@ METHODS = [
 RESULTS = Path(__file__).parent / "results" / "fashion_mnist_lt"
 
 
-def plan(data, budget, seeds, records, n_strongest=8):
-    """The runs in the order they go: the headline pair, seed 0, the other seeds."""
+def plan(data, budget, seeds, records, methods=METHODS, baselines=(), n_strongest=8):
+    """The runs in the order they go: baselines, the headline pair, seed 0, the other seeds.
+
+    ``methods[:2]`` run on every seed, the rest on the first seed and then
+    the ``n_strongest`` of them on the others; ``baselines`` (logistic
+    regression, seconds each) run first on every seed.
+    """
     first, rest = seeds[0], seeds[1:]
-    order = [(m, s) for s in seeds for m in METHODS[:2]]
-    order += [(m, first) for m in METHODS[2:]]
+    order = [(m, s) for s in seeds for m in methods[:2]]
+    order += [(m, first) for m in methods[2:]]
     by_method = {}
     for r in records:
         by_method.setdefault(r["config"]["method"], {})[r["config"]["seed"]] = [r]
-    scored = {m: seed_scores(s, "balanced_accuracy").get(first)
-              for m, s in by_method.items() if m not in METHODS[:2]}
+    scored = {m: seed_scores(by_method[m], "balanced_accuracy").get(first)
+              for m in methods[2:] if m in by_method}
     strongest = sorted((m for m, v in scored.items() if v is not None),
                        key=lambda m: -scored[m])[:n_strongest]
-    if all(m in scored for m in METHODS[2:]):  # seed 0 complete: the strongest are known
+    if all(m in scored for m in methods[2:]):  # seed 0 complete: the strongest are known
         order += [(m, s) for s in rest for m in strongest]
     done = {(m, s) for m, seeds_done in by_method.items() for s in seeds_done}
     order = [(m, s) for m, s in order
              if (m, s) in done or _base_on_this_machine(m, s, by_method)]
-    return [run_config(data, m, s, budget=budget) for m, s in order]
+    return ([run_config(data, b, s) for s in seeds for b in baselines]
+            + [run_config(data, m, s, budget=budget) for m, s in order])
 
 
 def _base_on_this_machine(method, seed, by_method):
@@ -154,23 +161,38 @@ def write_report(path, command, text):
     print(text)
 
 
+def _listed(flag, values, default):
+    """``flag`` and its quoted values for the report's command, if not the default."""
+    return "" if values == default else f" {flag} " + " ".join(f"'{v}'" for v in values)
+
+
 def main():
     parser = setting_parser(__doc__)
     parser.add_argument("--n-jobs", type=int, default=1,
                         help="runs at once (several fit one GPU); the plan's stages run "
                              "in turn")
+    parser.add_argument("--methods", nargs="+", default=METHODS,
+                        help="the table's rows (default: every method); the first two "
+                             "run on every seed")
+    parser.add_argument("--baselines", nargs="+", default=[],
+                        help="logistic-regression rows (lr, lr+ros, ...) on every seed")
     args = parser.parse_args()
     data, budget, stem, networks = setting(args)
     path = RESULTS / f"{stem}.jsonl"
+    check_configs([run_config(data, m, args.seeds[0], budget=budget) for m in args.methods]
+                  + [run_config(data, b, args.seeds[0]) for b in args.baselines])
     records = run_in_parts(
-        path, lambda records: plan(data, budget, args.seeds, records), networks,
+        path, lambda records: plan(data, budget, args.seeds, records, args.methods,
+                                   args.baselines), networks,
         args.max_runs, args.n_jobs,
         lambda r: f"{r['config']['method']} seed {r['config']['seed']}: "
                   f"{r['balanced_accuracy']:.4f}")
     if records:
         write_report(path, f"python benchmarks/fashion_mnist_lt.py --epochs {args.epochs} "
                            f"--n-max {args.n_max} --imbalance-ratio {args.imbalance_ratio:g} "
-                           f"--profile {args.profile} --threads {args.threads}",
+                           f"--profile {args.profile} --threads {args.threads}"
+                           + _listed("--methods", args.methods, METHODS)
+                           + _listed("--baselines", args.baselines, []),
                      summary_table(records, baseline="ce"))
 
 
