@@ -276,6 +276,7 @@ def roofline(rounds, batch_size=256, n_pred=10_000):
     a, b, c = torch.randn(2048, 2048), torch.randn(2048, 2048), torch.empty(2048, 2048)
     gemm_s = _median_seconds(lambda: torch.mm(a, b, out=c), 5 * rounds)
     per_s = n_pred / pass_s
+    predict_gflops = per_s * flops_per_image / 1e9
     gemm_gflops = 2 * 2048 ** 3 / gemm_s / 1e9
     conv_bound = batch_size / conv_s
     return {
@@ -283,12 +284,12 @@ def roofline(rounds, batch_size=256, n_pred=10_000):
         "convolution_flops_per_image": conv_flops,
         "n_convolutions": len(convs),
         "skimbal_predict_images_per_s": per_s,
-        "skimbal_predict_gflops": per_s * flops_per_image / 1e9,
+        "skimbal_predict_gflops": predict_gflops,
         "fp32_gemm_2048_gflops": gemm_gflops,
         "convolutions_alone_images_per_s": conv_bound,
         "convolutions_alone_gflops": conv_bound * conv_flops / 1e9,
         "skimbal_over_convolutions_alone": per_s / conv_bound,
-        "skimbal_fraction_of_gemm_peak": per_s * flops_per_image / 1e9 / gemm_gflops,
+        "skimbal_fraction_of_gemm_peak": predict_gflops / gemm_gflops,
         "batch_size": batch_size,
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
     }
@@ -308,26 +309,19 @@ def main():
     args = parser.parse_args()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True, cwd=Path(skimbal.__file__).parent).stdout.strip()
-    if args.roofline:
-        report = {"command": f"python benchmarks/speed_data_path.py --roofline --rounds "
-                             f"{args.rounds}",
-                  "skimbal_commit": commit, "torch": torch.__version__,
-                  "torch_threads": torch.get_num_threads(), "device": "cpu",
-                  "resnet32_prediction": roofline(args.rounds)}
-        out = RESULTS / "speed_roofline.json"
-        out.write_text(json.dumps(report, indent=2) + "\n")
-        print(json.dumps(report["resnet32_prediction"], indent=2))
-        return
-    if args.compiled:
-        report = {"command": f"python benchmarks/speed_data_path.py --compiled --rounds "
-                             f"{args.rounds}",
-                  "skimbal_commit": commit, "torch": torch.__version__,
-                  "torch_threads": torch.get_num_threads(), "device": "cpu",
-                  "resnet32_prediction": compiled_prediction(args.rounds)}
-        out = RESULTS / "speed_compiled_predict.json"
-        out.write_text(json.dumps(report, indent=2) + "\n")
-        print(json.dumps(report["resnet32_prediction"], indent=2))
-        return
+    # a study of the prediction pass alone, in its own record
+    single = {"roofline": (roofline, "speed_roofline.json"),
+              "compiled": (compiled_prediction, "speed_compiled_predict.json")}
+    for flag, (study, name) in single.items():
+        if getattr(args, flag):
+            report = {"command": f"python benchmarks/speed_data_path.py --{flag} --rounds "
+                                 f"{args.rounds}",
+                      "skimbal_commit": commit, "torch": torch.__version__,
+                      "torch_threads": torch.get_num_threads(), "device": "cpu",
+                      "resnet32_prediction": study(args.rounds)}
+            (RESULTS / name).write_text(json.dumps(report, indent=2) + "\n")
+            print(json.dumps(report["resnet32_prediction"], indent=2))
+            return
     report = {
         "command": "python benchmarks/speed_data_path.py --rounds "
                    f"{args.rounds} --epochs {args.epochs}"

@@ -1,6 +1,7 @@
 """Running configurations: one run, and a resumable, parallel sweep."""
 
 import contextlib
+import copy
 import functools
 import json
 import os
@@ -462,8 +463,9 @@ def _cross_validated(model, X, y, seed, n_splits):
         if smallest < 2:
             raise ValueError("a class has one example in an outer fold of the held-out "
                              "set: too few to cross-validate a tuned step on.")
-        inner = StratifiedKFold(min(model.cv.get_n_splits(), smallest), shuffle=True,
-                                random_state=seed)
+        # the step's own folds, fewer where the outer fold leaves too few examples
+        inner = copy.copy(model.cv)
+        inner.n_splits = min(model.cv.get_n_splits(), smallest)
         tuned = clone(model).set_params(cv=inner).fit(X[train], y[train])
         scores.append(balanced_accuracy_score(y[test], tuned.predict(X[test])))
     return float(np.mean(scores))
