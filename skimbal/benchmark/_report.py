@@ -349,4 +349,35 @@ def _setting_header(setting, methods):
             f"{first['config']['seed']}, split {first['config']['split']}): "
             f"{first['train_counts']}. Mean ± sample std over seeds; accuracies, G-mean, "
             f"macro-F1 and ECE in %. skimbal {env['skimbal']}, torch {env['torch']}, "
-            f"device {env['device']}, {env['threads']} torch threads.\n")
+            f"device {env['device']}, {env['threads']} torch threads."
+            + _schedules(methods) + "\n")
+
+
+def _epoch_ranges(rates):
+    """``[.1, .1, .01]`` -> ``'epochs 1-2 at 0.1, 3 at 0.01'``: each run of one rate."""
+    parts, start = [], 0
+    for e in range(1, len(rates) + 1):
+        if e == len(rates) or rates[e] != rates[start]:
+            span = f"{start + 1}" if e == start + 1 else f"{start + 1}-{e}"
+            parts.append(f"{span} at {rates[start]:g}")
+            start = e
+    return "epochs " + ", ".join(parts)
+
+
+def _schedules(methods):
+    """The learning rate of every epoch, as the records logged it, once per schedule."""
+    by_schedule = {}
+    for method, by_seed in methods.items():
+        for runs in by_seed.values():
+            for r in runs:
+                rates = (r.get("curves") or {}).get("lr")
+                if rates:
+                    users = by_schedule.setdefault(_epoch_ranges(rates), [])
+                    if method not in users:
+                        users.append(method)
+    if not by_schedule:
+        return ""
+    if len(by_schedule) == 1:
+        return f" Learning rate (every network): {next(iter(by_schedule))}."
+    return " Learning rate: " + "; ".join(
+        f"{schedule} ({', '.join(users)})" for schedule, users in by_schedule.items()) + "."

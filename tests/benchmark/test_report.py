@@ -43,6 +43,7 @@ def test_table_means_spreads_and_paired_rows():
     p = 1 - 2 * np.sqrt(3) / np.sqrt(14)
     assert f"| ldam | 3 | +2.00 (+1.0, +2.0, +3.0; p={p:.3f}) | - |" in text
     assert "Seeds [0, 1, 2]" in text
+    assert "Learning rate (every network): epochs 1 at 0.1, 2 at 0.01." in text
     with pytest.raises(ValueError, match="baseline 'erm' has no runs"):
         summary_table(RECORDS, baseline="erm")
 
@@ -53,6 +54,17 @@ def test_splits_are_averaged_within_a_seed_before_the_spread():
     text = summary_table(records, metrics=("balanced_accuracy",))
     # seed means 0.7 and 0.9 -> 80.00 ± 14.14
     assert "| ce | 2 | 80.00 ± 14.14 | 1.0 |" in text
+
+
+def test_the_header_states_each_learning_rate_schedule_the_records_logged():
+    warm = _record("ldam", 0, 0.7)
+    warm["curves"] = {"lr": [0.05, 0.1, 0.1, 0.1, 1e-3], "train_loss": [1] * 5}
+    post_hoc = _record("ce>crt", 0, 0.7)
+    del post_hoc["curves"]  # no network of its own: no schedule
+    text = summary_table([_record("ce", 0, 0.7), warm, post_hoc],
+                         metrics=("balanced_accuracy",))
+    assert ("Learning rate: epochs 1 at 0.1, 2 at 0.01 (ce); "
+            "epochs 1 at 0.05, 2-4 at 0.1, 5 at 0.001 (ldam).") in text
 
 
 def test_plots_are_written(tmp_path):
