@@ -1,5 +1,6 @@
 """Tables and plots from records, without training again."""
 
+import itertools
 import json
 
 import numpy as np
@@ -355,26 +356,22 @@ def _setting_header(setting, methods):
 
 def _epoch_ranges(rates):
     """``[.1, .1, .01]`` -> ``'epochs 1-2 at 0.1, 3 at 0.01'``: each run of one rate."""
-    parts, start = [], 0
-    for e in range(1, len(rates) + 1):
-        if e == len(rates) or rates[e] != rates[start]:
-            span = f"{start + 1}" if e == start + 1 else f"{start + 1}-{e}"
-            parts.append(f"{span} at {rates[start]:g}")
-            start = e
+    parts, start = [], 1
+    for rate, run in itertools.groupby(rates):
+        end = start + len(list(run)) - 1
+        parts.append(f"{start if end == start else f'{start}-{end}'} at {rate:g}")
+        start = end + 1
     return "epochs " + ", ".join(parts)
 
 
 def _schedules(methods):
     """The learning rate of every epoch, as the records logged it, once per schedule."""
-    by_schedule = {}
+    by_schedule = {}  # schedule -> the methods that ran it, in order (a dict as ordered set)
     for method, by_seed in methods.items():
-        for runs in by_seed.values():
-            for r in runs:
-                rates = (r.get("curves") or {}).get("lr")
-                if rates:
-                    users = by_schedule.setdefault(_epoch_ranges(rates), [])
-                    if method not in users:
-                        users.append(method)
+        for r in itertools.chain.from_iterable(by_seed.values()):
+            rates = (r.get("curves") or {}).get("lr")
+            if rates:
+                by_schedule.setdefault(_epoch_ranges(rates), {})[method] = None
     if not by_schedule:
         return ""
     if len(by_schedule) == 1:
