@@ -8,7 +8,35 @@ from skorch.dataset import get_len
 
 
 def as_batch_tensor(X):
-    """An array (or a dict of arrays) as tensors sharing its memory where it can."""
+    """An array (or a dict of arrays) as tensors sharing its memory where it can.
+
+    Parameters
+    ----------
+    X : array-like, tensor or dict of them
+        A batch of inputs. A read-only array (a memory map, for example) is
+        copied, since torch does not take read-only memory.
+
+    Returns
+    -------
+    tensor : torch.Tensor or dict of torch.Tensor
+        The same values, in the same structure.
+
+    See Also
+    --------
+    ArrayBatches : The batches gathered from in-memory arrays.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skimbal.data import as_batch_tensor
+    >>> X = np.arange(6, dtype=np.float32).reshape(2, 3)
+    >>> batch = as_batch_tensor(X)
+    >>> batch.shape, batch.dtype
+    (torch.Size([2, 3]), torch.float32)
+    >>> X[0, 0] = 10.0  # shares the array's memory
+    >>> float(batch[0, 0])
+    10.0
+    """
     if isinstance(X, Mapping):
         return {key: as_batch_tensor(value) for key, value in X.items()}
     if torch.is_tensor(X):
@@ -35,10 +63,27 @@ def epoch_order(n, shuffle, sampler, generator):
     sampler : iterable of int or None
         Draws the epoch's indices instead.
     generator : torch.Generator or None
+        The source of the draws (None: torch's default generator).
 
     Returns
     -------
     order : tensor of int64 or None
+        The indices of the epoch's examples in the order they are seen;
+        None when they are read in order.
+
+    See Also
+    --------
+    EpochOrder : The same order as a ``DataLoader`` sampler.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skimbal.data import epoch_order
+    >>> print(epoch_order(5, False, None, None))
+    None
+    >>> order = epoch_order(5, True, None, torch.Generator().manual_seed(0))
+    >>> sorted(order.tolist())
+    [0, 1, 2, 3, 4]
     """
     if sampler is None and not shuffle:
         return None
@@ -115,6 +160,20 @@ class ArrayBatches:
     with a ``RandomSampler`` draws from torch's default generator (the
     loader's base seed, then the sampler's seed), so the order is the one a
     ``DataLoader`` gives from the same generator state.
+
+    See Also
+    --------
+    dataset_batches : The same batches from a torch Dataset.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skimbal.data import ArrayBatches
+    >>> batches = ArrayBatches(torch.arange(10.0)[:, None], torch.arange(10), batch_size=4)
+    >>> [yb.tolist() for xb, yb in batches]
+    [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    >>> len(batches)
+    3
     """
 
     def __init__(self, X, y, *, batch_size, shuffle=False, sampler=None, drop_last=False,

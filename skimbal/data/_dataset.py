@@ -28,8 +28,34 @@ _STATS_BYTES = 64 * 2**20
 
 
 def is_dataset(X):
-    """Whether ``X`` is a map-style torch ``Dataset``, skorch's ``SliceDataset`` or a
-    :class:`DatasetInput`."""
+    """Whether ``X`` is read through a ``DataLoader`` rather than as an array.
+
+    Parameters
+    ----------
+    X : object
+        A training or prediction input.
+
+    Returns
+    -------
+    is_dataset : bool
+        True for a map-style torch ``Dataset`` (with ``__len__``; an
+        ``IterableDataset`` is not), skorch's ``SliceDataset`` or a
+        :class:`DatasetInput`.
+
+    See Also
+    --------
+    DatasetInput : How the estimator wraps such an input.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import torch
+    >>> from skimbal.data import is_dataset
+    >>> is_dataset(torch.utils.data.TensorDataset(torch.zeros(4, 3)))
+    True
+    >>> is_dataset(np.zeros((4, 3)))
+    False
+    """
     if isinstance(X, DatasetInput):
         return True
     from skorch.helper import SliceDataset
@@ -81,6 +107,22 @@ class DatasetInput:
         ``(H, W)`` images).
     dtype : numpy dtype
         The first input's dtype.
+
+    See Also
+    --------
+    is_dataset : Which inputs are read this way.
+    dataset_batches : The ``DataLoader`` over such a view.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skimbal.data import DatasetInput
+    >>> images = torch.utils.data.TensorDataset(torch.zeros(10, 28, 28), torch.arange(10))
+    >>> view = DatasetInput(images, indices=[0, 2, 4])
+    >>> len(view), view.shape
+    (3, (3, 1, 28, 28))
+    >>> view[1:].indices  # a view of a view reads the underlying items
+    array([2, 4])
     """
 
     def __init__(self, dataset, indices=None):
@@ -105,11 +147,34 @@ class DatasetInput:
         return int(i) if self.indices is None else int(self.indices[i])
 
     def raw(self, i):
-        """Item ``i`` as the Dataset returns it."""
+        """Item ``i`` as the Dataset returns it.
+
+        Parameters
+        ----------
+        i : int
+            A position in this view.
+
+        Returns
+        -------
+        item : object
+            The wrapped Dataset's item (an input, or an ``(input, label)``
+            pair), untouched.
+        """
         return self.dataset[self._source(i)]
 
     def item(self, i):
-        """Input ``i`` as an array of the input's shape (a channel axis added to 2-D images)."""
+        """Input ``i`` as an array of the input's shape (a channel axis added to 2-D images).
+
+        Parameters
+        ----------
+        i : int
+            A position in this view.
+
+        Returns
+        -------
+        x : ndarray
+            The item's input (its label dropped), as a NumPy array.
+        """
         x = _as_array(_input_of(self.raw(i)), self._source(i))
         return x[None] if x.ndim == 2 else x
 
@@ -148,7 +213,21 @@ class DatasetInput:
         return f"DatasetInput({type(self.dataset).__name__}, {len(self)} items)"
 
     def sample(self, n, seed=0):
-        """Positions of at most ``n`` items, spread over the view (seeded, sorted)."""
+        """Positions of at most ``n`` items, spread over the view (seeded, sorted).
+
+        Parameters
+        ----------
+        n : int
+            The largest number of positions.
+        seed : int, default=0
+            Seed of the draw, so the same view gives the same sample.
+
+        Returns
+        -------
+        positions : ndarray of int
+            Every position when the view has at most ``n`` items, otherwise
+            ``n`` distinct positions drawn without replacement, sorted.
+        """
         if len(self) <= n:
             return np.arange(len(self))
         return np.sort(np.random.RandomState(seed).choice(len(self), n, replace=False))
@@ -159,6 +238,11 @@ class DatasetInput:
         All of them when their pixels fit in 64 MiB (so a Dataset of images
         gives the statistics the same images as an array give), otherwise a
         seeded sample of that size.
+
+        Returns
+        -------
+        positions : ndarray of int
+            Sorted positions in this view.
         """
         first = self._first_item()
         per_item = max(first.size * first.dtype.itemsize, 1)
@@ -168,6 +252,16 @@ class DatasetInput:
         """Raise if the Dataset's own labels (of pair items) disagree with ``y``.
 
         Up to 32 items, spread over the view, are read and compared.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples,)
+            The labels given to ``fit`` beside the Dataset.
+
+        Raises
+        ------
+        ValueError
+            If an item's own label differs from ``y`` at its position.
         """
         positions = self.sample(_CHECKED_LABELS)
         wrong = []
@@ -223,6 +317,21 @@ class EpochOrder(Sampler):
         A class-aware sampler that draws the epoch instead.
     generator : torch.Generator or None
         The fit's generator.
+
+    See Also
+    --------
+    epoch_order : The order as a tensor.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skimbal.data import EpochOrder
+    >>> list(EpochOrder(4, shuffle=False, sampler=None, generator=None))
+    [0, 1, 2, 3]
+    >>> a = list(EpochOrder(4, True, None, torch.Generator().manual_seed(0)))
+    >>> b = list(EpochOrder(4, True, None, torch.Generator().manual_seed(0)))
+    >>> a == b and sorted(a) == [0, 1, 2, 3]
+    True
     """
 
     def __init__(self, n, shuffle, sampler, generator):
@@ -251,7 +360,30 @@ class _ShardedBatches(Sampler):
 
 
 def contains_dataset(X):
-    """Whether ``X`` (or the ``"X"`` of a dict) is a :class:`DatasetInput`."""
+    """Whether ``X`` (or the ``"X"`` of a dict) is a :class:`DatasetInput`.
+
+    Parameters
+    ----------
+    X : object
+        An input as the estimator passes it to skorch: an array, a dict of
+        arrays or a :class:`DatasetInput`.
+
+    Returns
+    -------
+    contains : bool
+        True when the input (or its ``"X"`` entry) is a :class:`DatasetInput`.
+
+    See Also
+    --------
+    is_dataset : Whether a user's input is a Dataset.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skimbal.data import contains_dataset
+    >>> contains_dataset({"X": np.zeros((2, 3)), "sample_weight": np.ones(2)})
+    False
+    """
     if isinstance(X, Mapping):
         return isinstance(X.get("X"), DatasetInput)
     return isinstance(X, DatasetInput)
@@ -286,6 +418,22 @@ def dataset_batches(X, y, *, batch_size, shuffle=False, sampler=None, drop_last=
     Returns
     -------
     loader : torch.utils.data.DataLoader
+        Batches of ``(X_batch, y_batch)`` tensors (``y_batch`` is None for
+        prediction).
+
+    See Also
+    --------
+    ArrayBatches : The in-memory path, with the same epoch order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import torch
+    >>> from skimbal.data import DatasetInput, dataset_batches
+    >>> images = torch.utils.data.TensorDataset(torch.zeros(10, 1, 8, 8))
+    >>> loader = dataset_batches(DatasetInput(images), np.arange(10) % 2, batch_size=4)
+    >>> [tuple(xb.shape) for xb, yb in loader]
+    [(4, 1, 8, 8), (4, 1, 8, 8), (2, 1, 8, 8)]
     """
     params = {**LOADER_DEFAULTS, **(loader_params or {})}
     workers = int(params["num_workers"])

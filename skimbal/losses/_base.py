@@ -77,6 +77,26 @@ def unregister_loss(name):
     ----------
     name : str
         A registered name.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not registered.
+
+    See Also
+    --------
+    register_loss : Add a name.
+
+    Examples
+    --------
+    >>> from skimbal.losses import (CrossEntropyLoss, list_losses, register_loss,
+    ...                             unregister_loss)
+    >>> _ = register_loss("my_ce", CrossEntropyLoss)
+    >>> "my_ce" in list_losses()
+    True
+    >>> unregister_loss("my_ce")
+    >>> "my_ce" in list_losses()
+    False
     """
     _LOSSES.unregister(name)
 
@@ -125,7 +145,29 @@ def list_losses():
 
 
 def loss_names_constraint():
-    """Parameter-validation constraint accepting the registered loss names."""
+    """Parameter-validation constraint accepting the registered loss names.
+
+    Returns
+    -------
+    constraint : StrOptions
+        A scikit-learn ``StrOptions`` constraint for
+        ``_parameter_constraints``. It reads the registry when checked, so a
+        name registered later is accepted too.
+
+    See Also
+    --------
+    register_loss : Add a name.
+    list_losss : The registered names.
+
+    Examples
+    --------
+    >>> from skimbal.losses import loss_names_constraint
+    >>> constraint = loss_names_constraint()
+    >>> constraint.is_satisfied_by("ldam")
+    True
+    >>> constraint.is_satisfied_by("no_such_loss")
+    False
+    """
     return _LOSSES.constraint()
 
 

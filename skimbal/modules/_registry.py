@@ -51,6 +51,26 @@ def unregister_module(name):
     ----------
     name : str
         A registered name.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not registered.
+
+    See Also
+    --------
+    register_module : Add a name.
+
+    Examples
+    --------
+    >>> from skimbal.modules import MLP, list_modules, register_module, unregister_module
+    >>> _ = register_module("wide_mlp", lambda n_features, n_classes: MLP(
+    ...     n_features, n_classes, hidden_layer_sizes=(512,)), input="tabular")
+    >>> "wide_mlp" in list_modules()
+    True
+    >>> unregister_module("wide_mlp")
+    >>> "wide_mlp" in list_modules()
+    False
     """
     _MODULES.unregister(name)
 
@@ -95,5 +115,27 @@ def list_modules():
 
 
 def module_names_constraint():
-    """Parameter-validation constraint accepting the registered module names."""
+    """Parameter-validation constraint accepting the registered module names.
+
+    Returns
+    -------
+    constraint : StrOptions
+        A scikit-learn ``StrOptions`` constraint for
+        ``_parameter_constraints``. It reads the registry when checked, so a
+        name registered later is accepted too.
+
+    See Also
+    --------
+    register_module : Add a name.
+    list_modules : The registered names.
+
+    Examples
+    --------
+    >>> from skimbal.modules import module_names_constraint
+    >>> constraint = module_names_constraint()
+    >>> constraint.is_satisfied_by("resnet32")
+    True
+    >>> constraint.is_satisfied_by("no_such_module")
+    False
+    """
     return _MODULES.constraint()

@@ -55,6 +55,26 @@ def unregister_sampling(name):
     ----------
     name : str
         A registered name.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not registered.
+
+    See Also
+    --------
+    register_sampling : Add a name.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skimbal.sampling import list_samplings, register_sampling, unregister_sampling
+    >>> _ = register_sampling("uniform_demo", lambda counts, progress: np.ones(len(counts)))
+    >>> "uniform_demo" in list_samplings()
+    True
+    >>> unregister_sampling("uniform_demo")
+    >>> "uniform_demo" in list_samplings()
+    False
     """
     _SAMPLINGS.unregister(name)
 
@@ -76,7 +96,29 @@ def list_samplings():
 
 
 def sampling_names_constraint():
-    """Parameter-validation constraint accepting the registered sampling names."""
+    """Parameter-validation constraint accepting the registered sampling names.
+
+    Returns
+    -------
+    constraint : StrOptions
+        A scikit-learn ``StrOptions`` constraint for
+        ``_parameter_constraints``. It reads the registry when checked, so a
+        name registered later is accepted too.
+
+    See Also
+    --------
+    register_sampling : Add a name.
+    list_samplings : The registered names.
+
+    Examples
+    --------
+    >>> from skimbal.sampling import sampling_names_constraint
+    >>> constraint = sampling_names_constraint()
+    >>> constraint.is_satisfied_by("class_balanced")
+    True
+    >>> constraint.is_satisfied_by("no_such_sampling")
+    False
+    """
     return _SAMPLINGS.constraint()
 
 

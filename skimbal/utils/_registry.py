@@ -72,12 +72,33 @@ class Registry:
         return add if obj is None else add(obj)
 
     def unregister(self, name):
-        """Remove ``name`` (a user's own entry, e.g. at the end of a test)."""
+        """Remove ``name`` (a user's own entry, e.g. at the end of a test).
+
+        Parameters
+        ----------
+        name : str
+            A registered name.
+
+        Raises
+        ------
+        ValueError
+            If ``name`` is not registered; the message lists the names.
+        """
         self._check(name)
         del self._entries[name]
 
     def get(self, name):
         """The object registered under ``name``.
+
+        Parameters
+        ----------
+        name : str
+            A registered name.
+
+        Returns
+        -------
+        obj : object
+            The class, function or factory registered under ``name``.
 
         Raises
         ------
@@ -88,12 +109,30 @@ class Registry:
         return self._entries[name][0]
 
     def info(self, name):
-        """The facts registered with ``name`` (a dict, empty if none)."""
+        """The facts registered with ``name``.
+
+        Parameters
+        ----------
+        name : str
+            A registered name.
+
+        Returns
+        -------
+        info : dict
+            A copy of the keyword arguments given to :meth:`register` (empty
+            if none).
+        """
         self._check(name)
         return dict(self._entries[name][1])
 
     def names(self):
-        """Registered names, sorted."""
+        """Registered names, sorted.
+
+        Returns
+        -------
+        names : list of str
+            Every registered name, in alphabetical order.
+        """
         return sorted(self._entries)
 
     def __contains__(self, name):
@@ -104,6 +143,13 @@ class Registry:
 
         It reads the registry when checked, so names registered after the
         estimator class was defined are accepted.
+
+        Returns
+        -------
+        constraint : StrOptions
+            A scikit-learn ``StrOptions`` constraint (for
+            ``_parameter_constraints``) whose options are the names
+            registered at the time of the check.
         """
         return _RegisteredName(self)
 
