@@ -221,6 +221,23 @@ class ImbalancedSampler(Sampler):
     generator : torch.Generator, default=None
         Source of the draws (torch's default generator when None); the
         estimator sets the generator of its fit here.
+
+    See Also
+    --------
+    ResamplingSampler : An imbalanced-learn sampler as a torch sampler.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import torch
+    >>> from skimbal.sampling import ImbalancedSampler
+    >>> labels = np.array([0] * 90 + [1] * 10)
+    >>> sampler = ImbalancedSampler(labels, generator=torch.Generator().manual_seed(0))
+    >>> sampler.example_probabilities()[[0, -1]].round(4).tolist()
+    [0.0056, 0.05]
+    >>> epoch = list(sampler)
+    >>> len(epoch), bool(30 < (labels[epoch] == 1).sum() < 70)
+    (100, True)
     """
 
     def __init__(
@@ -252,11 +269,25 @@ class ImbalancedSampler(Sampler):
         self.epoch = 0
 
     def set_epoch(self, epoch):
-        """Set the current (0-based) epoch."""
+        """Set the current (0-based) epoch.
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch about to be drawn; epochs before ``start_epoch`` are a
+            plain random permutation.
+        """
         self.epoch = int(epoch)
 
     def example_probabilities(self):
-        """Probability of each example being drawn at the current epoch."""
+        """Probability of each example being drawn at the current epoch.
+
+        Returns
+        -------
+        p : ndarray of shape (n_samples,)
+            Sums to one: the class's sampling probability shared equally by
+            its examples (uniform before ``start_epoch``).
+        """
         if self.epoch < self.start_epoch:
             return np.full(len(self.labels), 1.0 / len(self.labels))
         progress = None
@@ -339,12 +370,37 @@ class ResamplingSampler(Sampler):
         self._pending = None
 
     def set_epoch(self, epoch):
-        """Set the current (0-based) epoch."""
+        """Set the current (0-based) epoch.
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch about to be drawn; epochs before ``start_epoch`` are a
+            plain random permutation.
+        """
         self.epoch = int(epoch)
         self._pending = None
 
     def resample(self, seed):
-        """The indices a clone of the sampler with ``random_state=seed`` selects."""
+        """The indices a clone of the sampler with ``random_state=seed`` selects.
+
+        Parameters
+        ----------
+        seed : int
+            The clone's ``random_state`` (when the sampler has one).
+
+        Returns
+        -------
+        indices : ndarray of int64
+            The selected examples' positions (the sampler's
+            ``sample_indices_``).
+
+        Raises
+        ------
+        ValueError
+            If the sampler synthesises examples (it sets no
+            ``sample_indices_``).
+        """
         from sklearn.base import clone
 
         resampler = clone(self.resampler)
@@ -384,7 +440,30 @@ class ResamplingSampler(Sampler):
 
 
 def is_resampler(obj):
-    """Whether ``obj`` is an imbalanced-learn-style sampler (has ``fit_resample``)."""
+    """Whether ``obj`` is an imbalanced-learn-style sampler (has ``fit_resample``).
+
+    Parameters
+    ----------
+    obj : object
+        A value of the estimator's ``sampler`` parameter.
+
+    Returns
+    -------
+    is_resampler : bool
+        True for an object with ``fit_resample`` (a registered scheme's name
+        is not).
+
+    See Also
+    --------
+    check_resampler : Whether such a sampler can choose a batch's examples.
+
+    Examples
+    --------
+    >>> from imblearn.over_sampling import RandomOverSampler
+    >>> from skimbal.sampling import is_resampler
+    >>> is_resampler(RandomOverSampler()), is_resampler("class_balanced")
+    (True, False)
+    """
     return not isinstance(obj, str) and hasattr(obj, "fit_resample")
 
 
@@ -400,6 +479,28 @@ def check_resampler(resampler):
     Parameters
     ----------
     resampler : object
+        The sampler to check.
+
+    Raises
+    ------
+    TypeError
+        If ``resampler`` has no ``fit_resample``.
+    ValueError
+        If it synthesises examples (the SMOTE family).
+
+    See Also
+    --------
+    ResamplingSampler : The torch sampler built from an accepted one.
+
+    Examples
+    --------
+    >>> from imblearn.over_sampling import SMOTE, RandomOverSampler
+    >>> from skimbal.sampling import check_resampler
+    >>> check_resampler(RandomOverSampler())
+    >>> check_resampler(SMOTE())
+    Traceback (most recent call last):
+    ...
+    ValueError: ...
     """
     if not is_resampler(resampler):
         raise TypeError(
