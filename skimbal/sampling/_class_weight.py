@@ -56,6 +56,19 @@ def compute_class_weight(class_weight, class_counts, *, classes=None, beta=0.999
     Returns
     -------
     weights : ndarray of shape (n_classes,)
+        One weight per class, in the order of ``class_counts``.
+
+    See Also
+    --------
+    effective_number_weights : The class-balanced loss weights.
+
+    Examples
+    --------
+    >>> from skimbal.sampling import compute_class_weight
+    >>> compute_class_weight("balanced", [90, 10]).round(3).tolist()
+    [0.556, 5.0]
+    >>> compute_class_weight({"rare": 3.0}, [90, 10], classes=["common", "rare"]).tolist()
+    [1.0, 3.0]
     """
     counts = np.asarray(class_counts, dtype=np.float64)
     if class_weight is None:

@@ -132,7 +132,19 @@ def is_scheduled_sampling(name):
 
     Returns
     -------
-    bool
+    scheduled : bool
+        True when the scheme's probabilities depend on training progress
+        (``"progressive"``), so it needs ``max_epochs``.
+
+    See Also
+    --------
+    register_sampling : Where a scheme says so (``schedule=True``).
+
+    Examples
+    --------
+    >>> from skimbal.sampling import is_scheduled_sampling
+    >>> is_scheduled_sampling("progressive"), is_scheduled_sampling("class_balanced")
+    (True, False)
     """
     return _SAMPLINGS.info(name)["schedule"]
 

@@ -29,6 +29,16 @@ def check_class_counts(class_counts, *, what="this method", classes=None):
     ValueError
         If the counts are not a 1-D array of finite non-negative numbers, or a
         class has no samples.
+
+    Examples
+    --------
+    >>> from skimbal.utils import check_class_counts
+    >>> check_class_counts([5, 2]).tolist()
+    [5.0, 2.0]
+    >>> check_class_counts([5, 0], what="LDAM", classes=["cat", "dog"])
+    Traceback (most recent call last):
+    ...
+    ValueError: ...
     """
     counts = np.asarray(class_counts, dtype=np.float64)
     if counts.ndim != 1 or counts.size < 1:
@@ -86,6 +96,16 @@ def check_inputs(estimator, X, y=None, *, reset=True):
         Validated input.
     y : ndarray or None
         Validated targets, if given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skimbal import ImbalancedNetClassifier
+    >>> from skimbal.utils import check_inputs
+    >>> net = ImbalancedNetClassifier()
+    >>> X, y = check_inputs(net, np.zeros((4, 28, 28), dtype=np.uint8), [0, 1, 0, 1])
+    >>> X.shape, X.dtype, net.input_shape_
+    ((4, 1, 28, 28), dtype('uint8'), (1, 28, 28))
     """
     ndim = getattr(X, "ndim", None)
     if ndim is None:
