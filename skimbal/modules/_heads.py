@@ -20,6 +20,19 @@ class CosineClassifier(nn.Module):
         Number of classes.
     scale : float, default=30.0
         Scale ``s`` of the cosines.
+
+    See Also
+    --------
+    skimbal.losses.LDAMLoss : The loss that trains with this head.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skimbal.modules import CosineClassifier
+    >>> head = CosineClassifier(8, 3, scale=10.0)
+    >>> logits = head(torch.randn(4, 8))
+    >>> logits.shape, bool(logits.abs().max() <= 10.0 + 1e-5)
+    (torch.Size([4, 3]), True)
     """
 
     def __init__(self, in_features, out_features, scale=30.0):

@@ -19,6 +19,18 @@ class MLP(nn.Module):
         Width of each hidden layer; the last one is the feature size.
     dropout : float, default=0.0
         Dropout probability after each hidden layer.
+
+    See Also
+    --------
+    TabMNet : An efficient ensemble of MLPs.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skimbal.modules import MLP
+    >>> net = MLP(n_features=6, n_classes=3, hidden_layer_sizes=(32, 16))
+    >>> net.features(torch.zeros(5, 6)).shape, net(torch.zeros(5, 6)).shape
+    (torch.Size([5, 16]), torch.Size([5, 3]))
     """
 
     def __init__(self, n_features, n_classes, hidden_layer_sizes=(128, 128), dropout=0.0):
@@ -37,7 +49,18 @@ class MLP(nn.Module):
         self.classifier = nn.Linear(width, n_classes)
 
     def features(self, x):
-        """Penultimate features."""
+        """Penultimate features.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            A batch of inputs.
+
+        Returns
+        -------
+        features : torch.Tensor of shape (n, n_features_out)
+            The features the classifier head reads.
+        """
         return self.feature_extractor(x.flatten(1))
 
     def forward(self, x):

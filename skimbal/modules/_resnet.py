@@ -54,6 +54,27 @@ class CifarResNet(nn.Module):
         Number of input channels.
     blocks : int, default=5
         BasicBlocks per stage (1: ResNet-8, 3: ResNet-20, 5: ResNet-32).
+
+    Attributes
+    ----------
+    classifier : nn.Linear
+        The head, 64 features to ``n_classes`` logits.
+    n_features_out : int
+        Size of the penultimate features (64).
+    mixing_points : tuple of str
+        The three stages, whose outputs ``mfw=True`` may mix.
+
+    See Also
+    --------
+    resnet32 : The long-tailed CIFAR backbone.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skimbal.modules import CifarResNet
+    >>> net = CifarResNet(n_classes=10, blocks=9)  # ResNet-56
+    >>> sum(1 for m in net.modules() if isinstance(m, torch.nn.Conv2d)) + 1
+    56
     """
 
     def __init__(self, n_classes, in_channels=3, blocks=5):
@@ -77,7 +98,18 @@ class CifarResNet(nn.Module):
                 nn.init.kaiming_normal_(module.weight)
 
     def features(self, x):
-        """Penultimate features: the globally pooled output of the last stage."""
+        """Penultimate features: the globally pooled output of the last stage.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            A batch of inputs.
+
+        Returns
+        -------
+        features : torch.Tensor of shape (n, n_features_out)
+            The features the classifier head reads.
+        """
         out = F.relu(self.bn1(self.conv1(x)))
         out = self.layer3(self.layer2(self.layer1(out)))
         return F.adaptive_avg_pool2d(out, 1).flatten(1)
@@ -100,6 +132,19 @@ def resnet8(n_classes, in_channels=3):
     Returns
     -------
     module : CifarResNet
+        A freshly initialised network.
+
+    See Also
+    --------
+    CifarResNet : The network with any number of blocks.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skimbal.modules import resnet8
+    >>> net = resnet8(n_classes=10, in_channels=1)
+    >>> net(torch.zeros(2, 1, 32, 32)).shape, net.features(torch.zeros(2, 1, 32, 32)).shape
+    (torch.Size([2, 10]), torch.Size([2, 64]))
     """
     return CifarResNet(n_classes, in_channels, blocks=1)
 
@@ -118,6 +163,19 @@ def resnet20(n_classes, in_channels=3):
     Returns
     -------
     module : CifarResNet
+        A freshly initialised network.
+
+    See Also
+    --------
+    CifarResNet : The network with any number of blocks.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skimbal.modules import resnet20
+    >>> net = resnet20(n_classes=10, in_channels=1)
+    >>> net(torch.zeros(2, 1, 32, 32)).shape, net.features(torch.zeros(2, 1, 32, 32)).shape
+    (torch.Size([2, 10]), torch.Size([2, 64]))
     """
     return CifarResNet(n_classes, in_channels, blocks=3)
 
@@ -136,5 +194,18 @@ def resnet32(n_classes, in_channels=3):
     Returns
     -------
     module : CifarResNet
+        A freshly initialised network.
+
+    See Also
+    --------
+    CifarResNet : The network with any number of blocks.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skimbal.modules import resnet32
+    >>> net = resnet32(n_classes=10, in_channels=1)
+    >>> net(torch.zeros(2, 1, 32, 32)).shape, net.features(torch.zeros(2, 1, 32, 32)).shape
+    (torch.Size([2, 10]), torch.Size([2, 64]))
     """
     return CifarResNet(n_classes, in_channels, blocks=5)

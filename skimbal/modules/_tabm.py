@@ -113,7 +113,18 @@ class TabMNet(nn.Module):
         self.head = tabm.LinearEnsemble(d_block, n_classes, k=k)
 
     def member_logits(self, x):
-        """Every member's logits, ``(n, k, n_classes)``."""
+        """Every member's logits, ``(n, k, n_classes)``.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, n_features)
+            A batch of rows.
+
+        Returns
+        -------
+        logits : torch.Tensor of shape (n, k, n_classes)
+            One set of logits per ensemble member.
+        """
         return self.head(self.backbone(x_num=x.flatten(1)))
 
     def forward(self, x):
@@ -123,7 +134,19 @@ class TabMNet(nn.Module):
         return torch.logsumexp(F.log_softmax(z, dim=-1), dim=1) - math.log(z.shape[1])
 
     def replace_head(self, make_head):
-        """One ``make_head(d_block, n_classes)`` head per member (a loss's own head)."""
+        """One ``make_head(d_block, n_classes)`` head per member (a loss's own head).
+
+        Parameters
+        ----------
+        make_head : callable
+            ``make_head(in_features, n_classes)`` returns a head module (for
+            example LDAM's cosine head).
+
+        Returns
+        -------
+        self : TabMNet
+            The network, with a separate head for each member.
+        """
         n_classes = self.head.weight.shape[-1]
         self.head = _MemberHeads(
             [make_head(self.n_features_out, n_classes) for _ in range(self.ensemble_size)])

@@ -56,7 +56,18 @@ class SplitNet(nn.Module):
         self.n_features_out = classifier.in_features
 
     def features(self, x):
-        """Penultimate features, shape ``(n, classifier.in_features)``."""
+        """Penultimate features, shape ``(n, classifier.in_features)``.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            A batch of inputs.
+
+        Returns
+        -------
+        features : torch.Tensor of shape (n, n_features_out)
+            The features the classifier head reads.
+        """
         return torch.flatten(self.backbone(x), 1)
 
     def forward(self, x):
@@ -74,6 +85,7 @@ def find_head(model):
     Parameters
     ----------
     model : nn.Module
+        A torchvision classification model (or one built the same way).
 
     Returns
     -------
@@ -82,11 +94,24 @@ def find_head(model):
     name : str
         The layer's name in ``owner``.
     head : nn.Linear
+        The layer itself.
 
     Raises
     ------
     ValueError
         If no such layer is found.
+
+    See Also
+    --------
+    split_head : The model as a :class:`SplitNet` around that layer.
+
+    Examples
+    --------
+    >>> from torchvision.models import mobilenet_v3_small
+    >>> from skimbal.modules import find_head
+    >>> owner, name, head = find_head(mobilenet_v3_small(num_classes=7))
+    >>> name, head.out_features
+    ('3', 7)
     """
     for attribute in _HEAD_ATTRIBUTES:
         candidate = getattr(model, attribute, None)
@@ -257,6 +282,21 @@ def torchvision_resnet(arch, n_classes, in_channels=3, weights=None, freeze=None
     Returns
     -------
     net : SplitNet
+        The model with its features and classifier apart.
+
+    See Also
+    --------
+    split_head : The same split for any torchvision model.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skimbal.modules import torchvision_resnet
+    >>> net = torchvision_resnet("resnet18", n_classes=10, in_channels=1, freeze="features")
+    >>> net.classifier.out_features, net(torch.zeros(2, 1, 64, 64)).shape
+    (10, torch.Size([2, 10]))
+    >>> any(p.requires_grad for p in net.backbone.parameters())
+    False
     """
     from torchvision import models
 
@@ -309,6 +349,18 @@ def _register(arch, description):
     Returns
     -------
     module : SplitNet
+        The network with its features and classifier apart.
+
+    See Also
+    --------
+    torchvision_resnet : The builder with every option.
+
+    Examples
+    --------
+    >>> from skimbal.modules import {arch}
+    >>> net = {arch}(n_classes=10)
+    >>> net.classifier.out_features
+    10
     """
     register_module(arch, builder, input="images")
     return builder
