@@ -316,6 +316,8 @@ class ImbalancedLoss(nn.Module):
         Returns
         -------
         head : nn.Module or None
+            A head replacing the network's last linear layer (LDAM's cosine
+            head), or None.
         """
         return None
 
@@ -325,6 +327,7 @@ class ImbalancedLoss(nn.Module):
         Parameters
         ----------
         weight : array-like of shape (n_classes,) or None
+            One weight per class, or None for none.
         """
         if weight is not None:
             device = next((b.device for b in self.buffers()), None)
@@ -349,11 +352,15 @@ class ImbalancedLoss(nn.Module):
         Parameters
         ----------
         logits : tensor of shape (n, n_classes)
+            The network's raw logits for a batch.
         target : tensor of shape (n,), int64
+            Class codes ``0..n_classes-1`` of the batch.
 
         Returns
         -------
         logits : tensor of shape (n, n_classes)
+            The logits the training loss is computed on (with margins,
+            temperatures or priors, for the losses that add them).
         """
         return logits
 
@@ -363,11 +370,14 @@ class ImbalancedLoss(nn.Module):
         Parameters
         ----------
         logits : tensor of shape (n, n_classes)
+            The network's raw logits for a batch.
         target : tensor of shape (n,), int64
+            Class codes ``0..n_classes-1`` of the batch.
 
         Returns
         -------
         loss : tensor of shape (n,)
+            One loss per example, not yet weighted.
         """
         return F.cross_entropy(
             self.training_logits(logits, target), target, reduction="none"
@@ -387,12 +397,18 @@ class ImbalancedLoss(nn.Module):
         Parameters
         ----------
         loss : tensor of shape (n,)
+            Per-example losses (:meth:`per_sample_loss`).
         target : tensor of shape (n,), int64
+            Class codes ``0..n_classes-1`` of the batch.
         sample_weight : tensor of shape (n,), default=None
+            Per-example weights (meta-learned or the user's), times the
+            class weights.
 
         Returns
         -------
         loss : tensor of shape ()
+            The weighted mean (normalised by the sum of the weights, as
+            ``torch.nn.functional.cross_entropy`` does).
         """
         weights = None
         if self.weight is not None:

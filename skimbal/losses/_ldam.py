@@ -78,7 +78,20 @@ class LDAMLoss(ImbalancedLoss):
         self.register_buffer("margins", margins)
 
     def make_head(self, in_features, n_classes):
-        """A cosine head with this loss's scale."""
+        """A cosine head with this loss's scale.
+
+        Parameters
+        ----------
+        in_features : int
+            Size of the penultimate features.
+        n_classes : int
+            Number of classes.
+
+        Returns
+        -------
+        head : CosineClassifier
+            The head LDAM trains with (``scale`` folded in).
+        """
         return CosineClassifier(in_features, n_classes, self.scale)
 
     def training_logits(self, logits, target):
