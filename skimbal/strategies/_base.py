@@ -142,6 +142,7 @@ class TrainingStrategy:
         Returns
         -------
         state : dict
+            Empty by default.
         """
         return {}
 
@@ -151,6 +152,7 @@ class TrainingStrategy:
         Parameters
         ----------
         state : dict
+            A dict :meth:`state_dict` returned.
         """
 
 

@@ -69,6 +69,20 @@ def lookahead_weight_grad(module, per_sample_loss, x, y, a, x_dev, y_dev, lr,
     Batch-norm running statistics are not changed: the look-ahead passes use
     copies of the module's buffers. Random layers (dropout) draw the same
     masks in the forward-mode pass as in the first pass.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import torch.nn.functional as F
+    >>> from skimbal.strategies import lookahead_weight_grad
+    >>> _ = torch.manual_seed(0)
+    >>> module = torch.nn.Linear(3, 2)
+    >>> x, y = torch.randn(4, 3), torch.tensor([0, 1, 0, 1])
+    >>> def loss(logits, target):
+    ...     return F.cross_entropy(logits, target, reduction="none")
+    >>> grad, dev_loss = lookahead_weight_grad(module, loss, x, y, torch.zeros(4), x, y, lr=0.1)
+    >>> grad.shape, isinstance(dev_loss, float)
+    (torch.Size([4]), True)
     """
     names = [n for n, p in module.named_parameters() if p.requires_grad]
     params = [p for p in module.parameters() if p.requires_grad]
@@ -226,6 +240,25 @@ default=None
         The development set carved from the training data.
     last_weights_ : tensor
         The example weights of the last training step.
+
+    See Also
+    --------
+    L2RWReweighter : Weights from the look-ahead gradient alone.
+    MetaWeightNetReweighter : Weights as a learned function of the loss.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_classification
+    >>> from skimbal import ImbalancedNetClassifier
+    >>> from skimbal.strategies import MetaClassReweighter
+    >>> X, y = make_classification(300, n_features=8, weights=[0.9, 0.1], random_state=0)
+    >>> net = ImbalancedNetClassifier(module="mlp", strategy=MetaClassReweighter(dev_size=5),
+    ...                               max_epochs=2, random_state=0).fit(X.astype(np.float32), y)
+    >>> net.strategy_.X_dev_.shape  # 5 development examples per class
+    (10, 8)
+    >>> [round(float(w), 2) for w in net.strategy_.class_weight_]  # effective number
+    [0.17, 1.83]
     """
 
     def __init__(self, class_weight=None, dev_size=10, start_epoch=0, dev_batch_size=128,
@@ -236,7 +269,13 @@ default=None
         self.beta = beta
 
     def initialize(self, net):
-        """The class weights, from ``class_weight`` and the training counts."""
+        """The class weights, from ``class_weight`` and the training counts.
+
+        Parameters
+        ----------
+        net : skorch.NeuralNet
+            The network being trained (its ``class_counts`` are read).
+        """
         spec = "effective_number" if self.class_weight is None else self.class_weight
         weight = spec
         if isinstance(spec, (str, dict)):
@@ -273,6 +312,27 @@ class L2RWReweighter(_ExampleReweighter):
         First (0-based) epoch of the meta-weighted stage.
     dev_batch_size : int, default=128
         Development examples per look-ahead.
+
+    Attributes
+    ----------
+    X_dev_, y_dev_ : ndarray
+        The development set carved from the training data.
+
+    See Also
+    --------
+    MetaClassReweighter : Class weights plus learned corrections.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_classification
+    >>> from skimbal import ImbalancedNetClassifier
+    >>> from skimbal.strategies import L2RWReweighter
+    >>> X, y = make_classification(300, n_features=8, weights=[0.9, 0.1], random_state=0)
+    >>> net = ImbalancedNetClassifier(module="mlp", strategy=L2RWReweighter(dev_size=5),
+    ...                               max_epochs=2, random_state=0).fit(X.astype(np.float32), y)
+    >>> net.strategy_.y_dev_.tolist()
+    [0, 0, 0, 0, 0, 1, 1, 1, 1, 1]
     """
 
     def weights(self, criterion, module, losses, x, y, x_dev, y_dev, lr, sample_weight):
@@ -299,6 +359,18 @@ class WeightNet(nn.Module):
     ----------
     hidden : int, default=100
         Hidden units.
+
+    See Also
+    --------
+    MetaWeightNetReweighter : The strategy that trains it.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skimbal.strategies import WeightNet
+    >>> weights = WeightNet(hidden=10)(torch.tensor([[0.1], [2.0]]))
+    >>> weights.shape, bool(((weights > 0) & (weights < 1)).all())
+    (torch.Size([2]), True)
     """
 
     def __init__(self, hidden=100):
@@ -339,6 +411,22 @@ class MetaWeightNetReweighter(_ExampleReweighter):
         training starts.
     optimizer_ : torch.optim.SGD
         Its optimizer.
+
+    See Also
+    --------
+    WeightNet : The weighting function.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_classification
+    >>> from skimbal import ImbalancedNetClassifier
+    >>> from skimbal.strategies import MetaWeightNetReweighter
+    >>> X, y = make_classification(300, n_features=8, weights=[0.9, 0.1], random_state=0)
+    >>> net = ImbalancedNetClassifier(module="mlp", strategy=MetaWeightNetReweighter(dev_size=5),
+    ...                               max_epochs=2, random_state=0).fit(X.astype(np.float32), y)
+    >>> type(net.strategy_.weight_net_).__name__
+    'WeightNet'
     """
 
     def __init__(self, dev_size=10, start_epoch=0, dev_batch_size=128, net_lr=1e-5,
@@ -348,19 +436,37 @@ class MetaWeightNetReweighter(_ExampleReweighter):
         self.hidden = hidden
 
     def initialize(self, net):
-        """A fresh weight net and its optimizer."""
+        """A fresh weight net and its optimizer.
+
+        Parameters
+        ----------
+        net : skorch.NeuralNet
+            The network being trained.
+        """
         self.weight_net_ = WeightNet(self.hidden)
         self.optimizer_ = torch.optim.SGD(self.weight_net_.parameters(), lr=self.net_lr,
                                           momentum=0.9, nesterov=True, weight_decay=5e-4)
 
     def state_dict(self):
-        """The weight net and its optimizer."""
+        """The weight net and its optimizer.
+
+        Returns
+        -------
+        state : dict
+            ``weight_net`` and ``optimizer`` state dicts (copies).
+        """
         return {"weight_net": {k: v.detach().clone()
                                for k, v in self.weight_net_.state_dict().items()},
                 "optimizer": copy.deepcopy(self.optimizer_.state_dict())}
 
     def load_state_dict(self, state):
-        """Restore the weight net and its optimizer."""
+        """Restore the weight net and its optimizer.
+
+        Parameters
+        ----------
+        state : dict
+            What :meth:`state_dict` returned.
+        """
         self.weight_net_.load_state_dict(state["weight_net"])
         self.optimizer_.load_state_dict(state["optimizer"])
 

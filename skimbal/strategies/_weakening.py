@@ -99,6 +99,7 @@ class FeatureWeakening(TrainingStrategy):
         Parameters
         ----------
         class_counts : array-like of shape (n_classes,)
+            Training examples of each class.
 
         Returns
         -------
@@ -110,16 +111,53 @@ class FeatureWeakening(TrainingStrategy):
         return self
 
     def initialize(self, net):
-        """Weakening probabilities from ``net.class_counts``; mixing points of the module."""
+        """Weakening probabilities from ``net.class_counts``; mixing points of the module.
+
+        Parameters
+        ----------
+        net : skorch.NeuralNet
+            The network being trained (its ``class_counts`` and ``module_``
+            are read).
+        """
         self.set_class_counts(net.class_counts)
         self.points_ = self.mixing_points(net.module_)
 
     def active(self, epoch):
-        """Whether ``epoch`` (0-based) is before ``stop_epoch``."""
+        """Whether ``epoch`` (0-based) is before ``stop_epoch``.
+
+        Parameters
+        ----------
+        epoch : int
+            A 0-based epoch.
+
+        Returns
+        -------
+        active : bool
+            True while features are weakened.
+        """
         return self.stop_epoch is None or epoch < self.stop_epoch
 
     def training_step(self, net, x, y, sample_weight=None):
-        """The criterion on a forward pass with this batch's features mixed."""
+        """The criterion on a forward pass with this batch's features mixed.
+
+        Parameters
+        ----------
+        net : skorch.NeuralNet
+            The network being trained (module in training mode).
+        x : tensor
+            The prepared batch.
+        y : tensor of shape (n,), int64
+            Class codes.
+        sample_weight : tensor of shape (n,) or None
+            Per-example weights of the batch.
+
+        Returns
+        -------
+        loss : tensor of shape ()
+            The loss of the weakened batch (:meth:`loss`).
+        logits : tensor of shape (n, n_classes)
+            The weakened batch's logits.
+        """
         plan = self.draw(y, self.points_, generator=net.generator)
         with self.applied(net.module_, plan):
             logits = net.module_(x)
@@ -128,6 +166,17 @@ class FeatureWeakening(TrainingStrategy):
     # ------------------------------------------------------------ layers
     def mixing_points(self, module):
         """Names of the layers this weakening may mix at, checked on ``module``.
+
+        Parameters
+        ----------
+        module : nn.Module
+            The network (its ``mixing_points`` attribute, ``classifier`` or
+            named submodules, per ``layer``).
+
+        Returns
+        -------
+        points : tuple of str
+            Submodule names, or ``"penultimate"`` for the classifier's input.
 
         Raises
         ------
@@ -209,7 +258,21 @@ class FeatureWeakening(TrainingStrategy):
 
     @staticmethod
     def mix(h, plan):
-        """Features ``h`` with the plan's examples mixed (out of place)."""
+        """Features ``h`` with the plan's examples mixed (out of place).
+
+        Parameters
+        ----------
+        h : tensor of shape (n, ...)
+            A layer's output for the batch.
+        plan : dict
+            What :meth:`draw` returned.
+
+        Returns
+        -------
+        h_mixed : tensor of shape (n, ...)
+            ``lam * h[i] + (1 - lam) * h[partner]`` for the weakened examples,
+            ``h[i]`` for the others.
+        """
         index = plan["index"]
         if len(index) == 0:
             return h
@@ -226,7 +289,20 @@ class FeatureWeakening(TrainingStrategy):
 
     @contextmanager
     def applied(self, module, plan):
-        """Context in which ``module``'s forward pass mixes features per ``plan``."""
+        """Context in which ``module``'s forward pass mixes features per ``plan``.
+
+        Parameters
+        ----------
+        module : nn.Module
+            The network.
+        plan : dict
+            What :meth:`draw` returned.
+
+        Yields
+        ------
+        plan : dict
+            The same plan, while the mixing hook is in place.
+        """
         if plan["layer"] == _PENULTIMATE:
             # prepend: other hooks (e.g. progress callbacks) see the mixed features
             handle = module.classifier.register_forward_pre_hook(
@@ -246,6 +322,24 @@ class FeatureWeakening(TrainingStrategy):
         labels. Otherwise a weakened example's loss is
         ``lam * l(y_i) + (1 - lam) * l(y_j)``, in the criterion's weighted mean
         with the weights of ``y_i``.
+
+        Parameters
+        ----------
+        criterion : skimbal.losses.ImbalancedLoss
+            The training loss.
+        logits : tensor of shape (n, n_classes)
+            The weakened batch's logits.
+        y : tensor of shape (n,), int64
+            Class codes.
+        plan : dict
+            What :meth:`draw` returned.
+        sample_weight : tensor of shape (n,), default=None
+            Per-example weights.
+
+        Returns
+        -------
+        loss : tensor of shape ()
+            The batch's loss.
         """
         if self.keep_label or len(plan["index"]) == 0:
             return criterion(logits, y, sample_weight)
