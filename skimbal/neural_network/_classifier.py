@@ -385,12 +385,6 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         scaler on CUDA only. Off by default; meta re-weighting needs fp32.
     verbose : int, default=0
         Print a line per epoch when positive.
-    transform_to : {"logits", "features"}, default="logits"
-        What :meth:`transform` returns: the clean logits, so that a
-        post-hoc calibrator from :mod:`skimbal.calibration` can follow the
-        network in a ``Pipeline``, or the penultimate features
-        (``module.features(x)``), so that a classifier re-trained on them
-        (cRT, NCM, logistic regression) can.
     early_stopping : bool, default=False
         Stop when the balanced accuracy on the validation split
         (``validation_fraction``) has not improved for
@@ -430,6 +424,12 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         :class:`~skimbal.callbacks.PerClassAccuracy` and
         :class:`~skimbal.callbacks.FeatureGradientNorms`, which record
         training progress in ``net_.history``.
+    transform_to : {"logits", "features"}, default="logits"
+        What :meth:`transform` returns: the clean logits, so that a
+        post-hoc calibrator from :mod:`skimbal.calibration` can follow the
+        network in a ``Pipeline``, or the penultimate features
+        (``module.features(x)``), so that a classifier re-trained on them
+        (cRT, NCM, logistic regression) can.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, batch order, augmentation, sampling,
         feature weakening and the validation and development splits. Two CPU
