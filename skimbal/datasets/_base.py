@@ -19,6 +19,15 @@ def get_data_home(data_home=None):
     -------
     data_home : str
         The folder's path.
+
+    Examples
+    --------
+    >>> import os
+    >>> import tempfile
+    >>> from skimbal.datasets import get_data_home
+    >>> folder = os.path.join(tempfile.mkdtemp(), "skimbal_data")
+    >>> get_data_home(folder) == folder, os.path.isdir(folder)
+    (True, True)
     """
     if data_home is None:
         data_home = os.environ.get("SKIMBAL_DATA", Path("~") / "skimbal_data")

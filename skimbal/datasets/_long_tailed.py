@@ -131,6 +131,22 @@ def make_long_tailed(
     For an odd number of classes the step profile gives the extra class to
     the tail; the reference code builds ``2 * (C // 2)`` counts and so drops
     the last class.
+
+    See Also
+    --------
+    long_tailed_counts : The counts alone.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skimbal.datasets import make_long_tailed
+    >>> X, y = np.arange(300).reshape(-1, 1), np.repeat([0, 1, 2], 100)
+    >>> X_lt, y_lt = make_long_tailed(X, y, imbalance_ratio=10)
+    >>> np.bincount(y_lt).tolist()
+    [100, 31, 10]
+    >>> X_lt, y_lt = make_long_tailed(X, y, imbalance_ratio=10, profile="step", n_max=50)
+    >>> np.bincount(y_lt).tolist()
+    [50, 5, 5]
     """
     y = np.asarray(y)
     X = np.asarray(X)

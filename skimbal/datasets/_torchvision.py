@@ -42,6 +42,27 @@ _DOC_PARAMS = """
     X_test : ndarray of shape (n_test, {shape}), uint8
         The full, balanced test set.
     y_test : ndarray of shape (n_test,)
+        Its labels.
+
+    See Also
+    --------
+    make_long_tailed : The subsampling, for arrays of your own.
+    get_data_home : Where the files are looked for.
+
+    Examples
+    --------
+    The first call downloads torchvision's files (skipped here):
+
+    >>> from skimbal.datasets import {func}
+    >>> X, y, X_test, y_test = {func}(download=True)  # doctest: +SKIP
+    >>> X.shape, X_test.shape  # doctest: +SKIP
+    (({n_train}, {shape}), ({n_test}, {shape}))
+
+    The training counts, class by class, are the LDAM protocol's:
+
+    >>> from skimbal.datasets import long_tailed_counts
+    >>> sum(long_tailed_counts({n_classes}, 100, n_max={n_max}))
+    {n_train}
 """
 
 
@@ -179,15 +200,16 @@ def load_cifar100_lt(imbalance_ratio=100, profile="exponential", *, n_max=500,
                  download, holdout_per_class)
 
 
-for _func, _name, _n_max, _shape in [
-    (load_mnist_lt, "MNIST", 5000, "1, 28, 28"),
-    (load_fashion_mnist_lt, "Fashion-MNIST", 5000, "1, 28, 28"),
-    (load_cifar10_lt, "CIFAR-10", 5000, "3, 32, 32"),
-    (load_cifar100_lt, "CIFAR-100", 500, "3, 32, 32"),
+for _func, _name, _n_max, _shape, _n_classes, _n_train, _n_test in [
+    (load_mnist_lt, "MNIST", 5000, "1, 28, 28", 10, 12406, 10000),
+    (load_fashion_mnist_lt, "Fashion-MNIST", 5000, "1, 28, 28", 10, 12406, 10000),
+    (load_cifar10_lt, "CIFAR-10", 5000, "3, 32, 32", 10, 12406, 10000),
+    (load_cifar100_lt, "CIFAR-100", 500, "3, 32, 32", 100, 10847, 10000),
 ]:
     _func.__doc__ = (
         f"Long-tailed {_name} training set and its balanced test set.\n\n"
         f"    The training set is subsampled with :func:`make_long_tailed` (the\n"
         f"    LDAM protocol); the test set is {_name}'s full test set.\n"
-        + _DOC_PARAMS.format(n_max=_n_max, shape=_shape)
+        + _DOC_PARAMS.format(n_max=_n_max, shape=_shape, func=_func.__name__,
+                             n_classes=_n_classes, n_train=_n_train, n_test=_n_test)
     )
