@@ -41,6 +41,14 @@ def literature_transform(train, size=224):
     -------
     transform : callable
         PIL image to ``uint8`` tensor ``(3, size, size)``.
+
+    Examples
+    --------
+    >>> from PIL import Image
+    >>> from skimbal.datasets import literature_transform
+    >>> image = Image.new("RGB", (300, 200))
+    >>> literature_transform(train=False, size=64)(image).shape
+    torch.Size([3, 64, 64])
     """
     from torchvision import transforms
 
@@ -74,6 +82,26 @@ class ImageListDataset(torch.utils.data.Dataset):
     groups : ndarray of shape (n_classes,)
         ``"many"`` (more than 100 training images), ``"medium"`` (20 to
         100) or ``"few"`` (fewer than 20), by the training counts.
+
+    See Also
+    --------
+    load_split_files : Such Datasets from split files.
+    load_image_folders : Such Datasets from folder trees.
+
+    Examples
+    --------
+    >>> import os
+    >>> import tempfile
+    >>> from PIL import Image
+    >>> from skimbal.datasets import ImageListDataset
+    >>> root = tempfile.mkdtemp()
+    >>> paths = [os.path.join(root, f"{i}.png") for i in range(3)]
+    >>> for path in paths:
+    ...     Image.new("RGB", (8, 6)).save(path)
+    >>> dataset = ImageListDataset(list(zip(paths, [0, 0, 1])))
+    >>> image, label = dataset[2]
+    >>> tuple(image.shape), label, dataset.class_counts.tolist()
+    ((3, 6, 8), 1, [2, 1])
     """
 
     def __init__(self, samples, transform=None, *, n_classes=None, class_counts=None):
@@ -116,6 +144,7 @@ def read_split_file(path, root, *, n_classes=None):
     Returns
     -------
     samples : list of (str, int)
+        Each image's full path and its label.
 
     Raises
     ------
@@ -123,6 +152,21 @@ def read_split_file(path, root, *, n_classes=None):
         For a malformed line or a label out of range, naming the file and line.
     FileNotFoundError
         For a missing split file or image, naming it.
+
+    Examples
+    --------
+    >>> import os
+    >>> import tempfile
+    >>> from PIL import Image
+    >>> from skimbal.datasets import read_split_file
+    >>> root = tempfile.mkdtemp()
+    >>> for name in ("a.jpg", "b.jpg"):
+    ...     Image.new("RGB", (8, 8)).save(os.path.join(root, name))
+    >>> with open(os.path.join(root, "train.txt"), "w") as f:
+    ...     _ = f.write("a.jpg 0\\nb.jpg 1\\n")
+    >>> [(os.path.basename(path), label)
+    ...  for path, label in read_split_file(os.path.join(root, "train.txt"), root)]
+    [('a.jpg', 0), ('b.jpg', 1)]
     """
     path = os.fspath(path)
     if not os.path.exists(path):
@@ -188,6 +232,28 @@ def load_split_files(root, train_file, test_file, *, val_file=None, transform="l
     train, y_train, test, y_test[, val, y_val]
         :class:`ImageListDataset` objects and their label arrays. Every
         split's ``groups`` are the shot groups of the training counts.
+
+    See Also
+    --------
+    read_split_file : The format of a split file.
+
+    Examples
+    --------
+    >>> import os
+    >>> import tempfile
+    >>> from PIL import Image
+    >>> from skimbal.datasets import load_split_files
+    >>> root = tempfile.mkdtemp()
+    >>> for i in range(4):
+    ...     Image.new("RGB", (8, 8)).save(os.path.join(root, f"{i}.jpg"))
+    >>> with open(os.path.join(root, "train.txt"), "w") as f:
+    ...     _ = f.write("0.jpg 0\\n1.jpg 0\\n2.jpg 1\\n")
+    >>> with open(os.path.join(root, "test.txt"), "w") as f:
+    ...     _ = f.write("3.jpg 1\\n")
+    >>> train, y_train, test, y_test = load_split_files(root, "train.txt", "test.txt",
+    ...                                                 transform=None)
+    >>> y_train.tolist(), y_test.tolist(), train.groups.tolist()
+    ([0, 0, 1], [1], ['few', 'few'])
     """
     def file(name):
         name = os.fspath(name)
@@ -218,6 +284,7 @@ def load_image_folders(root, *, train="train", test="test", transform="literatur
     Parameters
     ----------
     root : str or path-like
+        The folder holding the two trees.
     train, test : str, default="train", "test"
         The two trees' folder names under ``root``.
     transform, size
@@ -228,6 +295,25 @@ def load_image_folders(root, *, train="train", test="test", transform="literatur
     train, y_train, test, y_test
         :class:`ImageListDataset` objects (``classes`` holds the folder
         names) and their label arrays.
+
+    See Also
+    --------
+    load_split_files : Datasets from split files instead.
+
+    Examples
+    --------
+    >>> import os
+    >>> import tempfile
+    >>> from PIL import Image
+    >>> from skimbal.datasets import load_image_folders
+    >>> root = tempfile.mkdtemp()
+    >>> for split, name, n in [("train", "cat", 3), ("train", "dog", 1), ("test", "dog", 2)]:
+    ...     os.makedirs(os.path.join(root, split, name))
+    ...     for i in range(n):
+    ...         Image.new("RGB", (8, 8)).save(os.path.join(root, split, name, f"{i}.png"))
+    >>> train, y_train, test, y_test = load_image_folders(root, transform=None)
+    >>> train.classes, y_train.tolist(), y_test.tolist()
+    (['cat', 'dog'], [0, 0, 0, 1], [1, 1])
     """
     from torchvision.datasets.folder import IMG_EXTENSIONS, make_dataset
 
@@ -294,6 +380,18 @@ def load_imagenet_lt(*, data_home=None, download=False, transform="literature", 
     Returns
     -------
     train, y_train, test, y_test, val, y_val
+        :class:`ImageListDataset` objects and their label arrays.
+
+    See Also
+    --------
+    load_places_lt : Places-LT, in the same layout.
+
+    Examples
+    --------
+    With the split files and the images in place under ``data_home``:
+
+    >>> from skimbal.datasets import load_imagenet_lt
+    >>> train, y_train, test, y_test, val, y_val = load_imagenet_lt()  # doctest: +SKIP
     """
     return _load_liu("imagenet_lt", data_home, download, transform, size)
 
@@ -312,13 +410,25 @@ def load_places_lt(*, data_home=None, download=False, transform="literature", si
     Returns
     -------
     train, y_train, test, y_test, val, y_val
+        :class:`ImageListDataset` objects and their label arrays.
+
+    See Also
+    --------
+    load_imagenet_lt : ImageNet-LT, in the same layout.
+
+    Examples
+    --------
+    With the split files and the images in place under ``data_home``:
+
+    >>> from skimbal.datasets import load_places_lt
+    >>> train, y_train, test, y_test, val, y_val = load_places_lt()  # doctest: +SKIP
     """
     return _load_liu("places_lt", data_home, download, transform, size)
 
 
 def load_inaturalist_lt(*, data_home=None, download=False, transform="literature",
                         size=224):
-    """iNaturalist 2018: 8,142 species, long-tailed as collected (437,513 training images).
+    """The iNaturalist 2018 species: 8,142 classes, long-tailed as collected.
 
     The images through torchvision's ``INaturalist(version="2018")`` (under
     ``<data_home>/inaturalist/2018/<super-category>/<category id>/``;
@@ -336,6 +446,13 @@ def load_inaturalist_lt(*, data_home=None, download=False, transform="literature
     -------
     train, y_train, test, y_test
         :class:`ImageListDataset` objects; labels are the category ids.
+
+    Examples
+    --------
+    With torchvision's images and the competition's annotation files in place:
+
+    >>> from skimbal.datasets import load_inaturalist_lt
+    >>> train, y_train, test, y_test = load_inaturalist_lt()  # doctest: +SKIP
     """
     import json
 
