@@ -215,5 +215,27 @@ def make_shot_scorer(group, *, many_threshold=100, few_threshold=20, class_count
     -------
     scorer : callable
         ``scorer(estimator, X, y)``; NaN when the group has no class.
+
+    See Also
+    --------
+    shot_accuracy : The same scores from predictions.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skimbal.metrics import make_shot_scorer
+    >>> X, y = make_classification(600, n_features=10, n_informative=6, n_classes=3,
+    ...                            weights=[0.8, 0.17, 0.03], random_state=0)
+    >>> counts = dict(zip(*np.unique(y, return_counts=True)))
+    >>> [int(counts[c]) for c in range(3)]  # many, many, few
+    [477, 104, 19]
+    >>> clf = LogisticRegression(max_iter=1000).fit(X, y)
+    >>> few = make_shot_scorer("few", class_counts=counts)
+    >>> round(float(few(clf, X, y)), 3)
+    0.263
+    >>> float(make_shot_scorer("medium", class_counts=counts)(clf, X, y))
+    nan
     """
     return _ShotScorer(group, many_threshold, few_threshold, class_counts)
