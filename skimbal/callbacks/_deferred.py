@@ -21,6 +21,24 @@ class DeferredReweighting(Callback):
     -----
     The weights are set on the criterion in place (``set_class_weight``);
     calling ``net.set_params`` mid-training would re-initialise the optimizer.
+    ``ImbalancedNetClassifier(schedule="drw")`` adds this callback itself.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import torch
+    >>> from sklearn.datasets import make_classification
+    >>> from skorch import NeuralNetClassifier
+    >>> X, y = make_classification(200, n_features=8, weights=[0.8, 0.2], random_state=0)
+    >>> X = X.astype(np.float32)
+    >>> from skimbal.callbacks import DeferredReweighting
+    >>> from skimbal.losses import CrossEntropyLoss
+    >>> net = NeuralNetClassifier(
+    ...     torch.nn.Linear(8, 2), criterion=CrossEntropyLoss, max_epochs=3, lr=0.1,
+    ...     train_split=None, verbose=0,
+    ...     callbacks=[DeferredReweighting([1.0, 4.0], start_epoch=2)]).fit(X, y)
+    >>> net.criterion_.weight.tolist()  # set from the third epoch on
+    [1.0, 4.0]
     """
 
     def __init__(self, weight, start_epoch):
@@ -39,6 +57,24 @@ class SamplerEpoch(Callback):
     ----------
     sampler : object with ``set_epoch(int)``
         The training sampler, e.g. :class:`~skimbal.sampling.ImbalancedSampler`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import torch
+    >>> from sklearn.datasets import make_classification
+    >>> from skorch import NeuralNetClassifier
+    >>> X, y = make_classification(200, n_features=8, weights=[0.8, 0.2], random_state=0)
+    >>> X = X.astype(np.float32)
+    >>> from skimbal.callbacks import SamplerEpoch
+    >>> from skimbal.sampling import ImbalancedSampler
+    >>> sampler = ImbalancedSampler(y, start_epoch=1)  # deferred re-sampling
+    >>> net = NeuralNetClassifier(
+    ...     torch.nn.Linear(8, 2), criterion=torch.nn.CrossEntropyLoss, max_epochs=3, lr=0.1,
+    ...     train_split=None, verbose=0, iterator_train__sampler=sampler,
+    ...     callbacks=[SamplerEpoch(sampler)]).fit(X, y)
+    >>> sampler.epoch  # the last (0-based) epoch drawn
+    2
     """
 
     def __init__(self, sampler):

@@ -34,6 +34,25 @@ class ScheduledEarlyStopping(Callback):
         The best score since ``first_epoch``.
     best_epoch_ : int
         Its (1-based) epoch.
+
+    Notes
+    -----
+    It stops through the estimator's net (``request_stop``):
+    ``ImbalancedNetClassifier(early_stopping=True)`` adds it, with
+    ``first_epoch`` the schedule's last switch.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_classification
+    >>> from skimbal import ImbalancedNetClassifier
+    >>> X, y = make_classification(300, n_features=8, weights=[0.9, 0.1], random_state=0)
+    >>> net = ImbalancedNetClassifier(module="mlp", max_epochs=60, early_stopping=True,
+    ...                               n_iter_no_change=3, random_state=0)
+    >>> _ = net.fit(X.astype(np.float32), y)
+    >>> stopper = dict(net.net_.callbacks_)["early_stopping"]
+    >>> type(stopper).__name__, len(net.net_.history) < 60
+    ('ScheduledEarlyStopping', True)
     """
 
     def __init__(self, first_epoch, patience=10, monitor="valid_bacc", tol=0.0):

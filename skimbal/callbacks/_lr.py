@@ -71,6 +71,27 @@ def warmup_multistep_scheduler(max_epochs, warmup_frac=0.025, milestones=(0.8, 0
     Returns
     -------
     callback : skorch.callbacks.LRScheduler
+        Steps the optimizer's rate at the start of every epoch.
+
+    See Also
+    --------
+    WarmupMultiStep : The factor of each epoch.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import torch
+    >>> from sklearn.datasets import make_classification
+    >>> from skorch import NeuralNetClassifier
+    >>> X, y = make_classification(200, n_features=8, weights=[0.8, 0.2], random_state=0)
+    >>> X = X.astype(np.float32)
+    >>> from skimbal.callbacks import warmup_multistep_scheduler
+    >>> net = NeuralNetClassifier(
+    ...     torch.nn.Linear(8, 2), criterion=torch.nn.CrossEntropyLoss, max_epochs=10, lr=0.1,
+    ...     train_split=None, verbose=0,
+    ...     callbacks=[warmup_multistep_scheduler(10, warmup_frac=0.2)]).fit(X, y)
+    >>> [f"{rate:g}" for rate in net.history[:, "event_lr"]]
+    ['0.05', '0.1', '0.1', '0.1', '0.1', '0.1', '0.1', '0.1', '0.001', '1e-05']
     """
     factor = WarmupMultiStep(max_epochs, warmup_frac, milestones, decay)
     return LRScheduler(policy=LambdaLR, lr_lambda=factor, step_every="epoch")

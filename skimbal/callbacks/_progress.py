@@ -130,6 +130,25 @@ class FeatureGradientNorms(Callback):
         Which gradient to record.
     batch_size : int, default=512
         Examples per forward pass of the clean pass.
+
+    See Also
+    --------
+    skimbal.inspection.plot_training_progress : Plots what it records.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_classification
+    >>> from skimbal import ImbalancedNetClassifier
+    >>> from skimbal.callbacks import FeatureGradientNorms
+    >>> X, y = make_classification(300, n_features=8, weights=[0.9, 0.1], random_state=0)
+    >>> net = ImbalancedNetClassifier(module="mlp", max_epochs=4, random_state=0,
+    ...                               callbacks=[FeatureGradientNorms(every=2)])
+    >>> history = net.fit(X.astype(np.float32), y).net_.history
+    >>> ["feature_grad_norm" in row for row in history]  # epochs 1 and 3, and the last
+    [True, False, True, True]
+    >>> len(history[-1, "feature_grad_norm"])  # one norm per class
+    2
     """
 
     def __init__(self, every=1, source="clean", batch_size=512):
