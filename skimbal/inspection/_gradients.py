@@ -35,6 +35,22 @@ def feature_gradient_norms(estimator, X, y, *, batch_size=512):
         Mean over each class's examples of ``||d l_i / d f_i||_2``
         (``nan`` for a class absent from ``y``), in the order of
         ``classes_``.
+
+    See Also
+    --------
+    skimbal.callbacks.FeatureGradientNorms : The same norms recorded in training.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_classification
+    >>> from skimbal import ImbalancedNetClassifier
+    >>> from skimbal.inspection import feature_gradient_norms
+    >>> X, y = make_classification(300, n_features=8, weights=[0.9, 0.1], random_state=0)
+    >>> X = X.astype(np.float32)
+    >>> net = ImbalancedNetClassifier(module="mlp", max_epochs=3, random_state=0).fit(X, y)
+    >>> feature_gradient_norms(net, X, y).shape
+    (2,)
     """
     if hasattr(estimator, "net_"):
         check_is_fitted(estimator)

@@ -55,6 +55,29 @@ def class_curves(history, key):
     epochs : ndarray of shape (n_recorded,)
         1-based epochs at which ``key`` was recorded.
     values : ndarray of shape (n_recorded, n_classes)
+        The values, one column per class.
+
+    See Also
+    --------
+    plot_class_curves : Plot them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.model_selection import train_test_split
+    >>> from skimbal import ImbalancedNetClassifier
+    >>> from skimbal.callbacks import PerClassAccuracy
+    >>> X, y = make_classification(400, n_features=8, n_informative=5, n_classes=3,
+    ...                            weights=[0.7, 0.2, 0.1], random_state=0)
+    >>> X, X_test, y, y_test = train_test_split(X.astype(np.float32), y, test_size=0.5,
+    ...                                         stratify=y, random_state=0)
+    >>> net = ImbalancedNetClassifier(module="mlp", max_epochs=4, random_state=0, callbacks=[
+    ...     PerClassAccuracy(eval_set=(X_test, y_test), eval_name="test")]).fit(X, y)
+    >>> from skimbal.inspection import class_curves
+    >>> epochs, values = class_curves(net, "train_class_acc")
+    >>> epochs.tolist(), values.shape
+    ([1, 2, 3, 4], (4, 3))
     """
     history = _history(history)
     rows = [(row["epoch"], row[key]) for row in history if key in row]
@@ -96,6 +119,28 @@ def plot_class_curves(history, key, *, class_counts=None, group="class", labels=
     Returns
     -------
     ax : matplotlib Axes
+        The plot.
+
+    See Also
+    --------
+    class_curves : The values plotted.
+    plot_training_progress : Several keys side by side.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.model_selection import train_test_split
+    >>> from skimbal import ImbalancedNetClassifier
+    >>> from skimbal.callbacks import PerClassAccuracy
+    >>> X, y = make_classification(400, n_features=8, n_informative=5, n_classes=3,
+    ...                            weights=[0.7, 0.2, 0.1], random_state=0)
+    >>> X, X_test, y, y_test = train_test_split(X.astype(np.float32), y, test_size=0.5,
+    ...                                         stratify=y, random_state=0)
+    >>> net = ImbalancedNetClassifier(module="mlp", max_epochs=4, random_state=0, callbacks=[
+    ...     PerClassAccuracy(eval_set=(X_test, y_test), eval_name="test")]).fit(X, y)
+    >>> from skimbal.inspection import plot_class_curves
+    >>> ax = plot_class_curves(net, "test_class_acc", group="shot")
     """
     import matplotlib.pyplot as plt
 
@@ -161,6 +206,30 @@ def plot_training_progress(estimator, *, keys=None, group="class", class_counts=
     Returns
     -------
     axes : ndarray of matplotlib Axes
+        One panel per key.
+
+    See Also
+    --------
+    plot_class_curves : One key.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.model_selection import train_test_split
+    >>> from skimbal import ImbalancedNetClassifier
+    >>> from skimbal.callbacks import PerClassAccuracy, FeatureGradientNorms
+    >>> X, y = make_classification(400, n_features=8, n_informative=5, n_classes=3,
+    ...                            weights=[0.7, 0.2, 0.1], random_state=0)
+    >>> X, X_test, y, y_test = train_test_split(X.astype(np.float32), y, test_size=0.5,
+    ...                                         stratify=y, random_state=0)
+    >>> net = ImbalancedNetClassifier(module="mlp", max_epochs=4, random_state=0, callbacks=[
+    ...     PerClassAccuracy(eval_set=(X_test, y_test), eval_name="test"),
+    ...     FeatureGradientNorms()]).fit(X, y)
+    >>> from skimbal.inspection import plot_training_progress
+    >>> axes = plot_training_progress(net)
+    >>> len(axes)
+    3
     """
     import matplotlib.pyplot as plt
 
@@ -247,6 +316,25 @@ def plot_feature_deviation(estimator, X=None, y=None, X_eval=None, y_eval=None, 
     Returns
     -------
     axes : ndarray of 3 matplotlib Axes
+        Accuracy, decision values and feature shift.
+
+    See Also
+    --------
+    feature_deviation : The table plotted.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.model_selection import train_test_split
+    >>> from skimbal import ImbalancedNetClassifier
+    >>> X, y = make_classification(400, n_features=8, n_informative=5, n_classes=3,
+    ...                            weights=[0.7, 0.2, 0.1], random_state=0)
+    >>> X, X_test, y, y_test = train_test_split(X.astype(np.float32), y, test_size=0.5,
+    ...                                         stratify=y, random_state=0)
+    >>> net = ImbalancedNetClassifier(module="mlp", max_epochs=4, random_state=0).fit(X, y)
+    >>> from skimbal.inspection import plot_feature_deviation
+    >>> axes = plot_feature_deviation(net, X, y, X_test, y_test)
     """
     import matplotlib.pyplot as plt
 
@@ -313,6 +401,27 @@ def plot_deviation_history(estimator, *, eval_name="eval", value="margin", group
     Returns
     -------
     axes : ndarray of 3 matplotlib Axes
+        Decision values and feature shift over epochs.
+
+    See Also
+    --------
+    plot_feature_deviation : The same picture at the end of training.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.model_selection import train_test_split
+    >>> from skimbal import ImbalancedNetClassifier
+    >>> from skimbal.callbacks import FeatureDeviation
+    >>> X, y = make_classification(400, n_features=8, n_informative=5, n_classes=3,
+    ...                            weights=[0.7, 0.2, 0.1], random_state=0)
+    >>> X, X_test, y, y_test = train_test_split(X.astype(np.float32), y, test_size=0.5,
+    ...                                         stratify=y, random_state=0)
+    >>> net = ImbalancedNetClassifier(module="mlp", max_epochs=4, random_state=0,
+    ...     callbacks=[FeatureDeviation(eval_set=(X_test, y_test))]).fit(X, y)
+    >>> from skimbal.inspection import plot_deviation_history
+    >>> axes = plot_deviation_history(net)
     """
     import matplotlib.pyplot as plt
 
@@ -356,6 +465,25 @@ def plot_feature_embedding(estimator, X, y, X_eval, y_eval, *, features="auto",
     Returns
     -------
     ax : matplotlib Axes
+        The map.
+
+    See Also
+    --------
+    plot_feature_deviation : The deviation in numbers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.model_selection import train_test_split
+    >>> from skimbal import ImbalancedNetClassifier
+    >>> X, y = make_classification(400, n_features=8, n_informative=5, n_classes=3,
+    ...                            weights=[0.7, 0.2, 0.1], random_state=0)
+    >>> X, X_test, y, y_test = train_test_split(X.astype(np.float32), y, test_size=0.5,
+    ...                                         stratify=y, random_state=0)
+    >>> net = ImbalancedNetClassifier(module="mlp", max_epochs=4, random_state=0).fit(X, y)
+    >>> from skimbal.inspection import plot_feature_embedding
+    >>> ax = plot_feature_embedding(net, X, y, X_test, y_test, max_per_class=20)
     """
     import matplotlib.pyplot as plt
     from sklearn.manifold import TSNE
