@@ -110,7 +110,18 @@ def plan(args):
 
 
 def main(argv=None):
-    """Entry point of ``skimbal-bench`` (and ``python -m skimbal.benchmark``)."""
+    """Entry point of ``skimbal-bench`` (and ``python -m skimbal.benchmark``).
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        The command line after the program name (None: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    status : int
+        0 on success, 2 after an error (printed, naming the problem).
+    """
     args = build_parser().parse_args(argv)
     try:
         if args.command == "list":

@@ -77,12 +77,29 @@ def register_dataset(name, loader=None, *, kind, options=(), defaults=None,
 
 
 def list_datasets():
-    """Names of the data sets the harness knows, sorted."""
+    """Names of the data sets the harness knows, sorted.
+
+    Returns
+    -------
+    names : list of str
+        Every registered data set (``--data`` of ``skimbal-bench run``).
+    """
     return _DATASETS.names()
 
 
 def dataset_info(name):
-    """What is registered with data set ``name`` (kind, options, defaults, ...)."""
+    """What is registered with data set ``name`` (kind, options, defaults, ...).
+
+    Parameters
+    ----------
+    name : str
+        A registered data set.
+
+    Returns
+    -------
+    info : dict
+        The keywords given to :func:`register_dataset`.
+    """
     return _DATASETS.info(name)
 
 
@@ -130,6 +147,30 @@ def load_split(spec, split, seed, data_home=None, download=False):
       stays as it is and a balanced held-out set of ``k`` images per class
       comes from the images the long-tailed subset left out; the result is
       then ``(X, y, X_test, y_test, X_holdout, y_holdout)``.
+
+    Parameters
+    ----------
+    spec : dict
+        A data specification (see :func:`resolve_data`).
+    split : int
+        Which split (0 for data sets with one; the tabular sets' folds).
+    seed : int
+        Seed of the subset and of the split.
+    data_home : str or path-like, default=None
+        Folder of the data files (see :func:`skimbal.datasets.get_data_home`).
+    download : bool, default=False
+        Let the loader download missing files.
+
+    Returns
+    -------
+    arrays : tuple of ndarray
+        ``(X, y, X_test, y_test)``, with ``(X_holdout, y_holdout)`` after
+        them when ``holdout_per_class`` is set.
+
+    Raises
+    ------
+    ValueError
+        For a split out of range.
     """
     spec = dict(spec)
     name = spec.pop("name")

@@ -96,6 +96,11 @@ def register_baseline(name, builder=None, *, description=""):
         token it does not know. Used as a decorator when None.
     description : str, default=""
         One line for listings.
+
+    Returns
+    -------
+    builder or decorator
+        ``builder`` itself, or a decorator registering the function it wraps.
     """
     return _BASELINES.register(name, builder, description=description)
 
@@ -113,17 +118,34 @@ def register_post_hoc(name, builder=None, *, description=""):
         decorator when None.
     description : str, default=""
         One line for listings.
+
+    Returns
+    -------
+    builder or decorator
+        ``builder`` itself, or a decorator registering the function it wraps.
     """
     return _POST_HOC.register(name, builder, description=description)
 
 
 def list_baselines():
-    """Names of the registered baselines."""
+    """Names of the registered baselines.
+
+    Returns
+    -------
+    names : list of str
+        The tokens that may start a method (``lr``), sorted.
+    """
     return _BASELINES.names()
 
 
 def list_post_hoc():
-    """Names of the registered post-hoc steps."""
+    """Names of the registered post-hoc steps.
+
+    Returns
+    -------
+    names : list of str
+        The names that may follow ``>`` in a method, sorted.
+    """
     return _POST_HOC.names()
 
 

@@ -35,7 +35,19 @@ def run_config(data, method, seed, *, split=0, budget=None):
 
 
 def config_key(config):
-    """A short hash of the whole configuration, the run's identity on resume."""
+    """A short hash of the whole configuration, the run's identity on resume.
+
+    Parameters
+    ----------
+    config : dict
+        A run configuration (see :func:`run_config`).
+
+    Returns
+    -------
+    key : str
+        20 hexadecimal digits of the SHA-256 of the configuration as sorted
+        JSON: any changed setting gives another key.
+    """
     text = json.dumps(config, sort_keys=True, default=repr)
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
@@ -58,7 +70,14 @@ class RecordFile:
         self.path = os.fspath(path)
 
     def read(self):
-        """Every complete record in the file, in the order written."""
+        """Every complete record in the file, in the order written.
+
+        Returns
+        -------
+        records : list of dict
+            Empty when the file does not exist; a line cut off mid-write is
+            skipped with a warning.
+        """
         if not os.path.exists(self.path):
             return []
         records = []
@@ -75,11 +94,23 @@ class RecordFile:
         return records
 
     def keys(self):
-        """Keys of the finished runs."""
+        """Keys of the finished runs.
+
+        Returns
+        -------
+        keys : set of str
+            The ``key`` of every record (see :func:`config_key`).
+        """
         return {r["key"] for r in self.read() if "key" in r}
 
     def append(self, record):
-        """Write one record and flush it to disk."""
+        """Write one record and flush it to disk.
+
+        Parameters
+        ----------
+        record : dict
+            A finished run (its ``key``, configuration and results).
+        """
         folder = os.path.dirname(self.path)
         if folder:
             os.makedirs(folder, exist_ok=True)

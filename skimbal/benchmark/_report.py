@@ -17,6 +17,11 @@ def group_records(records):
     Runs without a budget (baselines such as logistic regression, which have
     no epochs to count) join every setting of their data.
 
+    Parameters
+    ----------
+    records : list of dict
+        Records, as :meth:`RecordFile.read` returns them.
+
     Returns
     -------
     groups : dict
@@ -49,8 +54,20 @@ def group_records(records):
 def seed_scores(by_seed, metric):
     """``{seed: score}``: each seed's mean over its splits (None if a split lacks it).
 
-    ``metric`` is a record field (``"balanced_accuracy"``) or, for the scores
-    on the held-out set, ``"holdout.balanced_accuracy"``.
+    Parameters
+    ----------
+    by_seed : dict
+        ``{seed: [records of its splits]}``, one method's entry of
+        :func:`group_records`.
+    metric : str
+        A record field (``"balanced_accuracy"``) or, for the scores on the
+        held-out set, ``"holdout.balanced_accuracy"``.
+
+    Returns
+    -------
+    scores : dict
+        ``{seed: mean over its splits}``; None for a seed with a split that
+        lacks ``metric``.
     """
     scores = {}
     for seed, runs in sorted(by_seed.items()):
@@ -100,6 +117,7 @@ def summary_table(records, *, metrics=DEFAULT_METRICS, baseline=None):
     Parameters
     ----------
     records : list of dict
+        Records, as :meth:`RecordFile.read` returns them.
     metrics : sequence of str, default=DEFAULT_METRICS
         Record fields to show.
     baseline : str, default=None
@@ -108,6 +126,7 @@ def summary_table(records, *, metrics=DEFAULT_METRICS, baseline=None):
     Returns
     -------
     markdown : str
+        The tables, one setting after another.
     """
     out = []
     for setting, methods in group_records(records).items():
@@ -142,12 +161,17 @@ def dataset_summary(records, *, metrics=("balanced_accuracy", "g_mean"), alpha=0
     Parameters
     ----------
     records : list of dict
+        Records, as :meth:`RecordFile.read` returns them.
     metrics : sequence of str, default=("balanced_accuracy", "g_mean")
+        Record fields to rank the methods by, one table each.
     alpha : float, default=0.05
+        Significance level of the Friedman test and the critical difference.
 
     Returns
     -------
     markdown : str
+        Mean scores, mean ranks, the Friedman p-value and the critical
+        difference, per metric.
     """
     from scipy.stats import friedmanchisquare, rankdata, studentized_range
 
@@ -262,8 +286,21 @@ def plot_per_class(records, path, *, methods=None):
 def plot_curves(records, path, *, methods=None):
     """Training loss and learning rate per epoch (mean over seeds), per method.
 
-    Parameters and returns as :func:`plot_per_class`; runs without a network
-    (baselines) are left out.
+    Runs without a network (baselines) are left out.
+
+    Parameters
+    ----------
+    records : list of dict
+        Records of one setting.
+    path : str or path-like
+        Image file to write.
+    methods : list of str, default=None
+        Methods to show (default: all, in record order).
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+        The figure written to ``path``.
     """
     import matplotlib
 

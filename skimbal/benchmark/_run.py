@@ -155,6 +155,17 @@ def check_configs(configs):
 
     Every data set, method and combination is checked (see
     :func:`make_model`); the first error names its run.
+
+    Parameters
+    ----------
+    configs : list of dict
+        Run configurations (see :func:`run_config`).
+
+    Raises
+    ------
+    ValueError
+        For an unknown data set, method or combination, or one the
+        estimator refuses.
     """
     for config in configs:
         try:
@@ -189,7 +200,18 @@ class NetworkCache:
         self._memory = {}
 
     def get(self, key):
-        """The trained network of run ``key``, or None."""
+        """The trained network of run ``key``, or None.
+
+        Parameters
+        ----------
+        key : str
+            The training run's key (a hash of its configuration).
+
+        Returns
+        -------
+        network : ImbalancedNetClassifier or None
+            The network, read from ``folder`` when it is not in memory.
+        """
         if key in self._memory:
             return self._memory[key]
         path = self._path(key)
@@ -218,7 +240,15 @@ class NetworkCache:
         return self.get(_training_key(config))
 
     def put(self, key, network):
-        """Keep ``network`` as the trained network of run ``key``."""
+        """Keep ``network`` as the trained network of run ``key``.
+
+        Parameters
+        ----------
+        key : str
+            The training run's key (a hash of its configuration).
+        network : ImbalancedNetClassifier
+            The fitted network (pickled to ``folder`` when there is one).
+        """
         self._memory[key] = network
         path = self._path(key)
         if path is not None:
@@ -374,10 +404,14 @@ def sweep(configs, path, *, n_jobs=1, scheduler=None, data_home=None, download=F
     scheduler : str or distributed.Client, default=None
         A ``dask.distributed`` scheduler's address (or client): the runs go to
         its workers through joblib's dask backend.
-    data_home, download, verbose
+    data_home : str or path-like, default=None
+        As in :func:`evaluate`.
+    download : bool, default=False
         As in :func:`evaluate`.
     progress : bool, default=True
         Show a progress bar over the runs.
+    verbose : int, default=0
+        As in :func:`evaluate`.
     networks : NetworkCache, str, None or "auto", default="auto"
         Trained networks shared between a training method and its post-hoc
         rows: a :class:`NetworkCache`, a folder for one, None (every row
