@@ -83,6 +83,12 @@ def list_datasets():
     -------
     names : list of str
         Every registered data set (``--data`` of ``skimbal-bench run``).
+
+    Examples
+    --------
+    >>> from skimbal.benchmark import list_datasets
+    >>> {"digits-lt", "fashion-mnist-lt", "cifar10-lt", "yeast_me2"} <= set(list_datasets())
+    True
     """
     return _DATASETS.names()
 
@@ -99,6 +105,13 @@ def dataset_info(name):
     -------
     info : dict
         The keywords given to :func:`register_dataset`.
+
+    Examples
+    --------
+    >>> from skimbal.benchmark import dataset_info
+    >>> info = dataset_info("digits-lt")
+    >>> info["kind"], info["defaults"]["imbalance_ratio"]
+    ('images', 20)
     """
     return _DATASETS.info(name)
 
@@ -116,11 +129,18 @@ def resolve_data(name, **options):
     Returns
     -------
     spec : dict
+        ``{"name": name, option: value, ...}``, every option filled in.
 
     Raises
     ------
     ValueError
         For an unknown data set or an option it does not take.
+
+    Examples
+    --------
+    >>> from skimbal.benchmark import resolve_data
+    >>> resolve_data("digits-lt", imbalance_ratio=50)
+    {'name': 'digits-lt', 'imbalance_ratio': 50, 'profile': 'exponential', 'n_max': 120}
     """
     info = _DATASETS.info(name)
     unknown = sorted(k for k, v in options.items() if v is not None

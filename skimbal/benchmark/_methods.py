@@ -134,6 +134,12 @@ def list_baselines():
     -------
     names : list of str
         The tokens that may start a method (``lr``), sorted.
+
+    Examples
+    --------
+    >>> from skimbal.benchmark import list_baselines
+    >>> {"lr", "brf", "easy_ensemble"} <= set(list_baselines())
+    True
     """
     return _BASELINES.names()
 
@@ -145,6 +151,12 @@ def list_post_hoc():
     -------
     names : list of str
         The names that may follow ``>`` in a method, sorted.
+
+    Examples
+    --------
+    >>> from skimbal.benchmark import list_post_hoc
+    >>> {"logit_adjuster", "tau_norm", "crt", "ncm"} <= set(list_post_hoc())
+    True
     """
     return _POST_HOC.names()
 
@@ -168,6 +180,17 @@ def parse_method(method):
     ValueError
         For an unknown token, baseline or post-hoc step, or tokens that
         contradict each other; the message names them.
+
+    Examples
+    --------
+    >>> from skimbal.benchmark import parse_method
+    >>> parse_method("ldam+drw")["network_params"]
+    {'loss': 'ldam', 'schedule': 'drw'}
+    >>> parts = parse_method("ce>tau_norm(tau=0.5)")
+    >>> parts["post_hoc"], parts["post_hoc_params"]
+    ('tau_norm', {'tau': 0.5})
+    >>> parse_method("lr+smote")["baseline"]
+    'lr'
     """
     if not isinstance(method, str) or not method.strip():
         raise ValueError(f"A method is a non-empty string; got {method!r}.")

@@ -28,6 +28,18 @@ def run_config(data, method, seed, *, split=0, budget=None):
     Returns
     -------
     config : dict
+        ``{"data", "method", "seed", "split", "budget"}``.
+
+    See Also
+    --------
+    config_key : The configuration's identity in a record file.
+
+    Examples
+    --------
+    >>> from skimbal.benchmark import resolve_data, run_config
+    >>> config = run_config(resolve_data("digits-lt"), "ldam+drw", 0, budget={"max_epochs": 10})
+    >>> config["method"], config["seed"], config["budget"]
+    ('ldam+drw', 0, {'max_epochs': 10})
     """
     budget = {k: v for k, v in (budget or {}).items() if v is not None}
     return {"data": dict(data), "method": method, "seed": int(seed), "split": int(split),
@@ -47,6 +59,14 @@ def config_key(config):
     key : str
         20 hexadecimal digits of the SHA-256 of the configuration as sorted
         JSON: any changed setting gives another key.
+
+    Examples
+    --------
+    >>> from skimbal.benchmark import config_key, resolve_data, run_config
+    >>> data = resolve_data("digits-lt")
+    >>> key = config_key(run_config(data, "ce", 0))
+    >>> len(key), key == config_key(run_config(data, "ce", 1))
+    (20, False)
     """
     text = json.dumps(config, sort_keys=True, default=repr)
     return hashlib.sha256(text.encode()).hexdigest()[:20]

@@ -90,6 +90,13 @@ def paired_difference(scores, baseline_scores):
         ``{"seeds", "differences", "mean", "std", "p_value"}``; None with fewer
         than two common seeds (no test is possible). ``p_value`` is NaN when
         every difference is the same.
+
+    Examples
+    --------
+    >>> from skimbal.benchmark import paired_difference
+    >>> result = paired_difference({0: 0.80, 1: 0.70, 2: 0.75}, {0: 0.70, 1: 0.65, 2: 0.70})
+    >>> result["seeds"], round(result["mean"], 4), round(result["p_value"], 3)
+    ([0, 1, 2], 0.0667, 0.057)
     """
     from scipy.stats import ttest_rel
 
