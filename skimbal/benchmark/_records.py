@@ -84,6 +84,22 @@ class RecordFile:
     ----------
     path : str or path-like
         The ``.jsonl`` file; created with its folder on the first record.
+
+    See Also
+    --------
+    sweep : The sweep that writes them.
+
+    Examples
+    --------
+    >>> import os
+    >>> import tempfile
+    >>> from skimbal.benchmark import RecordFile
+    >>> records = RecordFile(os.path.join(tempfile.mkdtemp(), "runs", "runs.jsonl"))
+    >>> records.read()
+    []
+    >>> records.append({"key": "abc", "balanced_accuracy": 0.9})
+    >>> records.keys(), records.read()[0]["balanced_accuracy"]
+    ({'abc'}, 0.9)
     """
 
     def __init__(self, path):

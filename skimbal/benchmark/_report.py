@@ -28,6 +28,20 @@ def group_records(records):
         ``{setting: {method: {seed: [records of its splits]}}}``, ``setting``
         a JSON string of the data specification and the budget; methods in
         the order they first appear.
+
+    Examples
+    --------
+    >>> import os
+    >>> import tempfile
+    >>> from skimbal.benchmark import resolve_data, run_config, sweep
+    >>> path = os.path.join(tempfile.mkdtemp(), "runs.jsonl")
+    >>> configs = [run_config(resolve_data("digits-lt"), method, seed)
+    ...            for method in ("lr", "lr+ros") for seed in (0, 1, 2)]
+    >>> records = sweep(configs, path, progress=False)
+    >>> from skimbal.benchmark import group_records
+    >>> (setting, methods), = group_records(records).items()
+    >>> list(methods), sorted(methods["lr"])
+    (['lr', 'lr+ros'], [0, 1, 2])
     """
     def setting(data, budget):
         return json.dumps({"data": data, "budget": budget}, sort_keys=True)
@@ -68,6 +82,21 @@ def seed_scores(by_seed, metric):
     scores : dict
         ``{seed: mean over its splits}``; None for a seed with a split that
         lacks ``metric``.
+
+    Examples
+    --------
+    >>> import os
+    >>> import tempfile
+    >>> from skimbal.benchmark import resolve_data, run_config, sweep
+    >>> path = os.path.join(tempfile.mkdtemp(), "runs.jsonl")
+    >>> configs = [run_config(resolve_data("digits-lt"), method, seed)
+    ...            for method in ("lr", "lr+ros") for seed in (0, 1, 2)]
+    >>> records = sweep(configs, path, progress=False)
+    >>> from skimbal.benchmark import group_records, seed_scores
+    >>> (methods,) = group_records(records).values()
+    >>> scores = seed_scores(methods["lr"], "balanced_accuracy")
+    >>> sorted(scores), all(0 < s <= 1 for s in scores.values())
+    ([0, 1, 2], True)
     """
     scores = {}
     for seed, runs in sorted(by_seed.items()):
@@ -134,6 +163,22 @@ def summary_table(records, *, metrics=DEFAULT_METRICS, baseline=None):
     -------
     markdown : str
         The tables, one setting after another.
+
+    Examples
+    --------
+    >>> import os
+    >>> import tempfile
+    >>> from skimbal.benchmark import resolve_data, run_config, sweep
+    >>> path = os.path.join(tempfile.mkdtemp(), "runs.jsonl")
+    >>> configs = [run_config(resolve_data("digits-lt"), method, seed)
+    ...            for method in ("lr", "lr+ros") for seed in (0, 1, 2)]
+    >>> records = sweep(configs, path, progress=False)
+    >>> from skimbal.benchmark import summary_table
+    >>> text = summary_table(records, metrics=("balanced_accuracy",), baseline="lr")
+    >>> text.splitlines()[0]
+    '### digits-lt (imbalance_ratio 20, n_max 120, profile exponential)'
+    >>> "Paired against lr" in text
+    True
     """
     out = []
     for setting, methods in group_records(records).items():

@@ -428,6 +428,25 @@ def sweep(configs, path, *, n_jobs=1, scheduler=None, data_home=None, download=F
     -------
     records : list of dict
         One per configuration, in the order of ``configs``.
+
+    See Also
+    --------
+    summary_table : The tables of the records.
+
+    Examples
+    --------
+    >>> import os
+    >>> import tempfile
+    >>> from skimbal.benchmark import resolve_data, run_config, sweep
+    >>> path = os.path.join(tempfile.mkdtemp(), "runs.jsonl")
+    >>> configs = [run_config(resolve_data("digits-lt"), method, seed)
+    ...            for method in ("lr", "lr+ros") for seed in (0, 1, 2)]
+    >>> records = sweep(configs, path, progress=False)
+    >>> len(records), sorted(records[0])[:4]
+    (6, ['balanced_accuracy', 'balanced_accuracy_train', 'classes', 'config'])
+    >>> again = sweep(configs, path, progress=False)  # resumes: nothing left to run
+    >>> [r["key"] for r in again] == [r["key"] for r in records]
+    True
     """
     if errors not in ("raise", "record"):
         raise ValueError(f"errors must be 'raise' or 'record'; got {errors!r}.")
