@@ -51,6 +51,10 @@ numpydoc_validation_exclude = {
     r"\.(get_params|set_params|set_output|score|fit_transform|get_metadata_routing"
     r"|set_fit_request|set_score_request|set_predict_request|set_transform_request"
     r"|set_predict_proba_request|set_partial_fit_request)$",
+    # constants: documented by the comment autodoc reads beside them (numpydoc
+    # would validate the docstring of their type, tuple or dict)
+    r"\.DEVIATION_COLUMNS$",
+    r"\.LOADER_DEFAULTS$",
 }
 
 # --- Markdown pages (MyST) --------------------------------------------------

@@ -11,7 +11,14 @@ plots) are rendered from the records. The command line is ``skimbal-bench``
 """
 
 from ._cli import main
-from ._datasets import dataset_info, list_datasets, load_split, register_dataset, resolve_data
+from ._datasets import (
+    dataset_info,
+    list_datasets,
+    load_split,
+    register_dataset,
+    resolve_data,
+    unregister_dataset,
+)
 from ._methods import (
     build_model,
     list_baselines,
@@ -20,6 +27,8 @@ from ._methods import (
     post_hoc_model,
     register_baseline,
     register_post_hoc,
+    unregister_baseline,
+    unregister_post_hoc,
 )
 from ._records import RecordFile, config_key, run_config
 from ._report import (
@@ -72,4 +81,7 @@ __all__ = [
     "seed_scores",
     "summary_table",
     "sweep",
+    "unregister_baseline",
+    "unregister_dataset",
+    "unregister_post_hoc",
 ]

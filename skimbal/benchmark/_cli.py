@@ -121,6 +121,37 @@ def main(argv=None):
     -------
     status : int
         0 on success, 2 after an error (printed, naming the problem).
+
+    Examples
+    --------
+    A sweep of logistic regression with and without over-sampling on
+    long-tailed digits, three seeds, then its report:
+
+    >>> import os
+    >>> import tempfile
+    >>> from skimbal.benchmark import main
+    >>> path = os.path.join(tempfile.mkdtemp(), "runs.jsonl")
+    >>> main(["run", "--data", "digits-lt", "--methods", "lr", "lr+ros",
+    ...       "--seeds", "0", "1", "2", "--out", path, "--no-progress"])
+    ### digits-lt (imbalance_ratio 20, n_max 120, profile exponential)
+    ...
+    | method | seeds | balanced_accuracy | many_shot | medium_shot | few_shot | ...
+    |---|---|---|---|---|---|---|---|---|---|
+    | lr | 3 | ... |
+    | lr+ros | 3 | ... |
+    0
+    >>> main(["report", path, "--baseline", "lr", "--out", path + ".md"])
+    ### digits-lt ...
+    Paired against lr (method minus lr on the same seeds; ...):
+    ...
+    | lr+ros | 3 | ... |
+    0
+
+    An unknown method stops the sweep before any training (the message,
+    printed on standard error, names it):
+
+    >>> main(["run", "--data", "digits-lt", "--methods", "lr+nope", "--out", path])
+    2
     """
     args = build_parser().parse_args(argv)
     try:

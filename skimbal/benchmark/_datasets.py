@@ -62,6 +62,31 @@ def register_dataset(name, loader=None, *, kind, options=(), defaults=None,
     Returns
     -------
     loader or decorator
+        ``loader`` itself, or a decorator registering the function it wraps.
+
+    See Also
+    --------
+    unregister_dataset : Remove a registered data set.
+
+    Examples
+    --------
+    Two Gaussian blobs, 10 to 1, with a 30-to-3 test set:
+
+    >>> import numpy as np
+    >>> from skimbal.benchmark import (load_split, register_dataset, resolve_data,
+    ...                                unregister_dataset)
+    >>> @register_dataset("blobs", kind="tabular", options=("ratio",),
+    ...                   defaults={"ratio": 10})
+    ... def blobs(split, *, seed, data_home, download, ratio):
+    ...     rng = np.random.RandomState(seed)
+    ...     def draw(n):
+    ...         X = np.r_[rng.normal(0, 1, (n, 2)), rng.normal(2, 1, (n // ratio, 2))]
+    ...         return X.astype(np.float32), np.r_[np.zeros(n), np.ones(n // ratio)].astype(int)
+    ...     return (*draw(100), *draw(30))
+    >>> X, y, X_test, y_test = load_split(resolve_data("blobs"), 0, seed=0)
+    >>> np.bincount(y), np.bincount(y_test)
+    (array([100,  10]), array([30,  3]))
+    >>> unregister_dataset("blobs")
     """
     if kind not in ("images", "tabular"):
         raise ValueError(f"kind must be 'images' or 'tabular'; got {kind!r}.")
@@ -74,6 +99,30 @@ def register_dataset(name, loader=None, *, kind, options=(), defaults=None,
         n_splits=int(n_splits), estimator_params=dict(estimator_params or {}),
         shot_thresholds=tuple(shot_thresholds),
     )
+
+
+def unregister_dataset(name):
+    """Remove the data set ``name`` (one registered with :func:`register_dataset`).
+
+    Parameters
+    ----------
+    name : str
+        A registered data set.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not registered; the message lists the data sets.
+
+    Examples
+    --------
+    >>> from skimbal.benchmark import list_datasets, register_dataset, unregister_dataset
+    >>> _ = register_dataset("empty", lambda split, **kw: None, kind="tabular")
+    >>> unregister_dataset("empty")
+    >>> "empty" in list_datasets()
+    False
+    """
+    _DATASETS.unregister(name)
 
 
 def list_datasets():
@@ -191,6 +240,26 @@ def load_split(spec, split, seed, data_home=None, download=False):
     ------
     ValueError
         For a split out of range.
+
+    Examples
+    --------
+    Long-tailed digits (imbalance ratio 20, 120 images in the largest class)
+    with their balanced test set, and a validation set carved from the
+    training images instead of the test set:
+
+    >>> import numpy as np
+    >>> from skimbal.benchmark import load_split, resolve_data
+    >>> X, y, X_test, y_test = load_split(resolve_data("digits-lt"), 0, seed=0)
+    >>> X.shape
+    (405, 1, 8, 8)
+    >>> np.bincount(y), np.bincount(y_test)
+    (array([120,  86,  61,  44,  31,  22,  16,  11,   8,   6]),
+     array([50, 50, 50, 50, 50, 50, 50, 50, 50, 50]))
+    >>> spec = resolve_data("digits-lt", validation_per_class=2)
+    >>> X, y, X_val, y_val = load_split(spec, 0, seed=0)
+    >>> np.bincount(y), np.bincount(y_val)
+    (array([118,  84,  59,  42,  29,  20,  14,   9,   6,   4]),
+     array([2, 2, 2, 2, 2, 2, 2, 2, 2, 2]))
     """
     spec = dict(spec)
     name = spec.pop("name")

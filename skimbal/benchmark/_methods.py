@@ -101,8 +101,51 @@ def register_baseline(name, builder=None, *, description=""):
     -------
     builder or decorator
         ``builder`` itself, or a decorator registering the function it wraps.
+
+    See Also
+    --------
+    unregister_baseline : Remove a registered baseline.
+
+    Examples
+    --------
+    A dummy classifier as a baseline, its strategy the method's next token:
+
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from skimbal.benchmark import build_model, register_baseline, unregister_baseline
+    >>> @register_baseline("dummy", description="predicts without looking at X")
+    ... def dummy(tokens, *, kind, seed):
+    ...     return DummyClassifier(strategy=tokens[0] if tokens else "prior",
+    ...                            random_state=seed)
+    >>> build_model("dummy+uniform", kind="images", seed=0)
+    DummyClassifier(random_state=0, strategy='uniform')
+    >>> unregister_baseline("dummy")
     """
     return _BASELINES.register(name, builder, description=description)
+
+
+def unregister_baseline(name):
+    """Remove the baseline ``name`` (one registered with :func:`register_baseline`).
+
+    Parameters
+    ----------
+    name : str
+        A registered baseline.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not registered; the message lists the baselines.
+
+    Examples
+    --------
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from skimbal.benchmark import list_baselines, register_baseline, unregister_baseline
+    >>> _ = register_baseline("dummy", lambda tokens, *, kind, seed: DummyClassifier())
+    >>> unregister_baseline("dummy")
+    >>> "dummy" in list_baselines()
+    False
+    """
+    _BASELINES.unregister(name)
 
 
 def register_post_hoc(name, builder=None, *, description=""):
@@ -123,8 +166,51 @@ def register_post_hoc(name, builder=None, *, description=""):
     -------
     builder or decorator
         ``builder`` itself, or a decorator registering the function it wraps.
+
+    See Also
+    --------
+    unregister_post_hoc : Remove a registered post-hoc step.
+
+    Examples
+    --------
+    Logit adjustment at a fixed strength, under a name of its own:
+
+    >>> from skimbal import ImbalancedNetClassifier
+    >>> from skimbal.calibration import LogitAdjuster
+    >>> from skimbal.benchmark import post_hoc_model, register_post_hoc, unregister_post_hoc
+    >>> @register_post_hoc("half_adjusted", description="logit adjustment, tau=0.5")
+    ... def half_adjusted(network):
+    ...     return LogitAdjuster(network, tau=0.5)
+    >>> post_hoc_model("ce>half_adjusted", ImbalancedNetClassifier())
+    LogitAdjuster(estimator=ImbalancedNetClassifier(), tau=0.5)
+    >>> unregister_post_hoc("half_adjusted")
     """
     return _POST_HOC.register(name, builder, description=description)
+
+
+def unregister_post_hoc(name):
+    """Remove the post-hoc step ``name`` (one registered with :func:`register_post_hoc`).
+
+    Parameters
+    ----------
+    name : str
+        A registered post-hoc step.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not registered; the message lists the steps.
+
+    Examples
+    --------
+    >>> from skimbal.calibration import LogitAdjuster
+    >>> from skimbal.benchmark import list_post_hoc, register_post_hoc, unregister_post_hoc
+    >>> _ = register_post_hoc("adjusted", lambda network: LogitAdjuster(network))
+    >>> unregister_post_hoc("adjusted")
+    >>> "adjusted" in list_post_hoc()
+    False
+    """
+    _POST_HOC.unregister(name)
 
 
 def list_baselines():
@@ -246,6 +332,18 @@ def build_model(method, *, kind, seed, network_params=None):
     ValueError
         If the method is unknown, or the network would refuse its parameters
         in ``fit`` (checked here, before any training).
+
+    See Also
+    --------
+    make_model : The model of a whole run configuration (data set defaults and budget).
+
+    Examples
+    --------
+    >>> from skimbal.benchmark import build_model
+    >>> build_model("ldam+drw", kind="images", seed=0)
+    ImbalancedNetClassifier(loss='ldam', random_state=0, schedule='drw')
+    >>> build_model("lr+smote", kind="tabular", seed=0).steps[-2:]
+    [('smote', SMOTE(random_state=0)), ('logisticregression', LogisticRegression(max_iter=2000))]
     """
     parts = parse_method(method)
     if parts["baseline"] is not None:
@@ -298,6 +396,16 @@ def post_hoc_model(method, network, *, seed=0, n_splits=5):
     estimator : estimator object
         The step; a ``GridSearchCV`` of it (balanced accuracy, stratified
         ``n_splits``-fold) when a parameter is a list of values.
+
+    Examples
+    --------
+    >>> from skimbal import ImbalancedNetClassifier
+    >>> from skimbal.benchmark import post_hoc_model
+    >>> post_hoc_model("ce>logit_adjuster(tau=0.5)", ImbalancedNetClassifier())
+    LogitAdjuster(estimator=ImbalancedNetClassifier(), tau=0.5)
+    >>> search = post_hoc_model("ce>tau_norm(tau=[0.5, 1.0])", ImbalancedNetClassifier())
+    >>> search.param_grid, search.scoring
+    ({'tau': [0.5, 1.0]}, 'balanced_accuracy')
     """
     parts = parse_method(method)
     if parts["post_hoc"] is None:

@@ -224,6 +224,31 @@ def dataset_summary(records, *, metrics=("balanced_accuracy", "g_mean"), alpha=0
     markdown : str
         Mean scores, mean ranks, the Friedman p-value and the critical
         difference, per metric.
+
+    Examples
+    --------
+    Three methods' balanced accuracy on four tabular sets (records reduced
+    to their configuration and the score, for the example):
+
+    >>> from skimbal.benchmark import dataset_summary, resolve_data, run_config
+    >>> scores = {"ecoli": (0.80, 0.85, 0.87), "yeast_me2": (0.60, 0.78, 0.80),
+    ...           "oil": (0.70, 0.82, 0.79), "abalone_19": (0.50, 0.70, 0.72)}
+    >>> records = [{"config": run_config(resolve_data(name), method, 0),
+    ...             "balanced_accuracy": value}
+    ...            for name, values in scores.items()
+    ...            for method, value in zip(("lr", "lr+ros", "brf"), values)]
+    >>> print(dataset_summary(records, metrics=("balanced_accuracy",)))
+    4 data sets on which all 3 methods ran; mean over data sets, and mean rank (1 = best).
+    <BLANKLINE>
+    | method | balanced_accuracy | rank (balanced_accuracy) |
+    |---|---|---|
+    | lr | 65.0 | 3.00 |
+    | lr+ros | 78.7 | 1.75 |
+    | brf | 79.5 | 1.25 |
+    <BLANKLINE>
+    balanced_accuracy: Friedman p = 0.0388; Nemenyi critical difference of mean ranks
+    at alpha 0.05: 1.66.
+    <BLANKLINE>
     """
     from scipy.stats import friedmanchisquare, rankdata, studentized_range
 
@@ -297,6 +322,23 @@ def plot_per_class(records, path, *, methods=None):
     Returns
     -------
     figure : matplotlib.figure.Figure
+        The figure written to ``path``.
+
+    See Also
+    --------
+    plot_curves : Training loss and learning rate per epoch.
+
+    Examples
+    --------
+    >>> import os
+    >>> import tempfile
+    >>> from skimbal.benchmark import plot_per_class, resolve_data, run_config, sweep
+    >>> folder = tempfile.mkdtemp()
+    >>> configs = [run_config(resolve_data("digits-lt"), m, 0) for m in ("lr", "lr+ros")]
+    >>> records = sweep(configs, os.path.join(folder, "runs.jsonl"), progress=False)
+    >>> figure = plot_per_class(records, os.path.join(folder, "per_class.png"))
+    >>> figure.axes[0].get_xlabel(), os.path.exists(os.path.join(folder, "per_class.png"))
+    ('class (training examples)', True)
     """
     import matplotlib
 
@@ -353,6 +395,25 @@ def plot_curves(records, path, *, methods=None):
     -------
     figure : matplotlib.figure.Figure
         The figure written to ``path``.
+
+    See Also
+    --------
+    plot_per_class : Per-class and per-group test accuracy.
+
+    Examples
+    --------
+    >>> import os
+    >>> import tempfile
+    >>> from skimbal.benchmark import plot_curves, resolve_data, run_config, sweep
+    >>> folder = tempfile.mkdtemp()
+    >>> configs = [run_config(resolve_data("digits-lt"), m, 0, budget={"max_epochs": 5})
+    ...            for m in ("ce", "ce+drw")]
+    >>> records = sweep(configs, os.path.join(folder, "runs.jsonl"), progress=False)
+    >>> len(records[1]["curves"]["lr"])  # the learning rate of every epoch
+    5
+    >>> figure = plot_curves(records, os.path.join(folder, "curves.png"))
+    >>> [line.get_label() for line in figure.axes[0].get_lines()]
+    ['ce', 'ce+drw']
     """
     import matplotlib
 

@@ -56,6 +56,19 @@ def make_model(config):
     ------
     ValueError
         For an unknown data set or method, or a method the network refuses.
+
+    Examples
+    --------
+    The data set's network settings (a ResNet-8 for 8x8 digits, padding
+    crops), then the budget's, then the method's:
+
+    >>> from skimbal.benchmark import make_model, resolve_data, run_config
+    >>> config = run_config(resolve_data("digits-lt"), "ldam+drw", 0,
+    ...                     budget={"max_epochs": 10})
+    >>> make_model(config)
+    ImbalancedNetClassifier(augment=BatchAugmenter(flip=False, padding=1),
+                            batch_size=64, loss='ldam', max_epochs=10,
+                            module='resnet8', random_state=0, schedule='drw')
     """
     info = dataset_info(config["data"]["name"])
     budget = {k: v for k, v in config["budget"].items() if k not in _RUN_OPTIONS}
@@ -92,6 +105,14 @@ def model_settings(config):
         ``{parameter: repr(value)}`` over ``get_params(deep=True)``, leaving
         out the values that are estimators (their parameters are listed
         under their own names) and memory addresses.
+
+    Examples
+    --------
+    >>> from skimbal.benchmark import model_settings, resolve_data, run_config
+    >>> settings = model_settings(run_config(resolve_data("digits-lt"), "ldam+drw", 0,
+    ...                                      budget={"max_epochs": 10}))
+    >>> settings["loss"], settings["schedule"], settings["max_epochs"]
+    ("'ldam'", "'drw'", '10')
     """
     model = make_model(config)
     params = model.get_params(deep=True)
@@ -166,6 +187,20 @@ def check_configs(configs):
     ValueError
         For an unknown data set, method or combination, or one the
         estimator refuses.
+
+    Examples
+    --------
+    A deferred schedule that a two-epoch budget never reaches fails at once:
+
+    >>> from skimbal.benchmark import check_configs, resolve_data, run_config
+    >>> data = resolve_data("digits-lt")
+    >>> check_configs([run_config(data, "ce", 0, budget={"max_epochs": 2}),
+    ...                run_config(data, "ldam+drw", 0, budget={"max_epochs": 2})])
+    Traceback (most recent call last):
+    ...
+    ValueError: ldam+drw on digits-lt (seed 0, split 0): Method 'ldam+drw': the network
+    refuses it: schedule='drw' switches at epoch round(defer_frac * max_epochs) = 2, which
+    max_epochs=2 never reaches; raise max_epochs or lower defer_frac.
     """
     for config in configs:
         try:
@@ -193,6 +228,29 @@ class NetworkCache:
     folder : str or path-like, default=None
         Where trained networks are pickled (shared by parallel workers and
         by later sweeps); None keeps them in this process's memory.
+
+    See Also
+    --------
+    sweep : Runs configurations, sharing networks through a cache.
+
+    Examples
+    --------
+    Two post-hoc rows and their training method on one trained network:
+
+    >>> import os, tempfile
+    >>> from skimbal.benchmark import NetworkCache, resolve_data, run_config, sweep
+    >>> data = resolve_data("digits-lt")
+    >>> configs = [run_config(data, m, 0, budget={"max_epochs": 3})
+    ...            for m in ("ce", "ce>logit_adjuster", "ce>tau_norm")]
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     networks = NetworkCache(os.path.join(folder, "networks"))
+    ...     records = sweep(configs, os.path.join(folder, "runs.jsonl"), progress=False,
+    ...                     networks=networks)
+    ...     trained = networks.network(configs[1])
+    >>> [r["network_from_cache"] for r in records]
+    [False, True, True]
+    >>> type(trained).__name__, trained.max_epochs
+    ('ImbalancedNetClassifier', 3)
     """
 
     def __init__(self, folder=None):
@@ -287,6 +345,19 @@ def evaluate(config, *, data_home=None, download=False, verbose=0, networks=None
         macro-F1, expected calibration error, log-loss), the network's
         per-epoch training loss and learning rate, fit and predict seconds,
         and the environment (versions, device, threads, commit).
+
+    See Also
+    --------
+    sweep : Evaluates many configurations, writing each record as it ends.
+
+    Examples
+    --------
+    >>> from skimbal.benchmark import evaluate, resolve_data, run_config
+    >>> record = evaluate(run_config(resolve_data("digits-lt"), "lr+ros", 0))
+    >>> record["classes"], record["train_counts"]
+    ([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [120, 86, 61, 44, 31, 22, 16, 11, 8, 6])
+    >>> 0.5 < record["balanced_accuracy"] <= 1, len(record["per_class_test"])
+    (True, 10)
     """
     X, y, X_test, y_test, *holdout = _load(json.dumps(config["data"], sort_keys=True),
                                            config["split"], config["seed"], data_home,
@@ -727,6 +798,17 @@ def same_kernels(record):
     Returns
     -------
     bool
+        True when the record's CPU, its kernels and its torch are this machine's.
+
+    Examples
+    --------
+    >>> from skimbal.benchmark import evaluate, resolve_data, run_config, same_kernels
+    >>> record = evaluate(run_config(resolve_data("digits-lt"), "lr", 0))
+    >>> same_kernels(record)
+    True
+    >>> record["environment"]["cpu_capability"] = "another"
+    >>> same_kernels(record)
+    False
     """
     env = record.get("environment", {})
     return all(env.get(k) == ENVIRONMENT[k] for k in ("cpu", "cpu_capability", "torch"))

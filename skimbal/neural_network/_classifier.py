@@ -444,7 +444,7 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         hold-outs).
     n_features_in_ : int
         Number of features (for images, the product of ``input_shape_``).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when fitted on a DataFrame with string column names.
     input_shape_ : tuple of int
         ``(C, H, W)`` of the training images; absent for tabular data.

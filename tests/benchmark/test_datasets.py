@@ -89,3 +89,14 @@ def test_holdout_adds_unused_images_and_keeps_training_and_test_sets():
                    0, seed=1)
     with pytest.raises(ValueError, match=r"takes the options \[\]; got \['holdout_per_class'"):
         resolve_data("ecoli", holdout_per_class=5)
+
+
+def test_unregister_dataset_removes_it_and_refuses_an_unknown_name():
+    from skimbal.benchmark import register_dataset, unregister_dataset
+
+    register_dataset("nothing_demo", lambda split, **kwargs: None, kind="tabular")
+    assert "nothing_demo" in list_datasets()
+    unregister_dataset("nothing_demo")
+    assert "nothing_demo" not in list_datasets()
+    with pytest.raises(ValueError, match="nothing_demo"):
+        unregister_dataset("nothing_demo")

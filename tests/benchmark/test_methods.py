@@ -143,7 +143,7 @@ def test_bad_methods_fail_naming_the_problem(method, message):
 
 
 def test_a_registered_baseline_is_a_method():
-    from skimbal.benchmark._methods import _BASELINES
+    from skimbal.benchmark import unregister_baseline
 
     @register_baseline("constant_demo")
     def constant(tokens, *, kind, seed):
@@ -155,7 +155,9 @@ def test_a_registered_baseline_is_a_method():
         assert build_model("constant_demo+uniform", kind="tabular", seed=0).strategy == \
             "uniform"
     finally:
-        _BASELINES.unregister("constant_demo")
+        unregister_baseline("constant_demo")
+    with pytest.raises(ValueError, match="constant_demo"):
+        unregister_baseline("constant_demo")
     with pytest.raises(ValueError, match="unknown token 'constant_demo'"):
         build_model("constant_demo", kind="tabular", seed=0)
 
