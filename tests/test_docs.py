@@ -8,7 +8,7 @@ import re
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-DOCS = sorted([*ROOT.glob("docs/*.md"), ROOT / "README.md"])
+DOCS = sorted([*ROOT.glob("docs/**/*.md"), ROOT / "README.md"])
 # a path under benchmarks/ as the docs write it: braces for alternatives
 # (``x.{jsonl,md}``), ``*`` for a family of files, ``<...>`` for a placeholder
 _PATH = re.compile(r"benchmarks/[\w./{},*<>-]+")
@@ -39,3 +39,41 @@ def test_every_benchmark_file_the_docs_name_exists(doc):
                       if not p.startswith("benchmarks/_cache/")
                       and not glob.glob(str(ROOT / p))})
     assert missing == [], f"{doc.name} names files that are not in the repository: {missing}"
+
+
+def _python_blocks(text):
+    return re.findall(r"^```python\n(.*?)^```", text, flags=re.M | re.S)
+
+
+def _undefined_names(code):
+    """Names a program reads that it never binds (imports, assignments, defs, loops)."""
+    import ast
+    import builtins
+
+    tree = ast.parse(code)
+    bound = set(dir(builtins))
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+            bound |= {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)} \
+                if isinstance(node, ast.FunctionDef) else set()
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            bound.add(node.id)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+    return sorted({n.id for n in ast.walk(tree)
+                   if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - bound)
+
+
+def test_undefined_names_finds_a_name_never_bound():
+    assert _undefined_names("import numpy as np\nX = np.ones(3)\nf(X, y)\n") == ["f", "y"]
+
+
+def test_the_readme_examples_define_every_name_they_use():
+    # the README's Python blocks read as one session, in order: each name
+    # is imported or defined by the block that uses it or an earlier one
+    code = "\n".join(_python_blocks((ROOT / "README.md").read_text()))
+    assert code, "the README has no Python example"
+    assert _undefined_names(code) == []
