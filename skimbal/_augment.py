@@ -23,6 +23,10 @@ class BatchAugmenter(BaseEstimator):
     flip : bool, default=True
         Whether to flip each image horizontally with probability 1/2.
 
+    See Also
+    --------
+    ImbalancedNetClassifier : Its ``augment`` parameter takes an augmenter.
+
     Examples
     --------
     >>> import torch

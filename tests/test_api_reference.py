@@ -2,8 +2,8 @@
 
 The public names are each subpackage's ``__all__``; ``docs/api.rst`` lists
 them under their module (``.. currentmodule::`` then autosummary entries).
-Every public class and function has a one-line description and an Examples
-section (run as a doctest by the suite).
+Every public class and function has a one-line description, a See Also
+section and an Examples section (run as a doctest by the suite).
 """
 
 import importlib
@@ -82,6 +82,8 @@ def test_every_public_class_and_function_has_a_summary_and_an_example(module_nam
     summary = doc.strip().split("\n\n", 1)[0]
     assert summary, f"{module_name}.{name} has no description"
     assert _EXAMPLES.search(doc), f"{module_name}.{name} has no Examples section"
+    assert re.search(r"^See Also\n--------\n", doc, re.M), \
+        f"{module_name}.{name} has no See Also section"
     # the example runs: it has at least one doctest prompt
     examples = doc[_EXAMPLES.search(doc).end():]
     assert ">>> " in examples, f"{module_name}.{name}'s Examples section has no code"

@@ -122,6 +122,11 @@ def main(argv=None):
     status : int
         0 on success, 2 after an error (printed, naming the problem).
 
+    See Also
+    --------
+    sweep : Runs the configurations of ``run``.
+    summary_table : The tables of ``report``.
+
     Examples
     --------
     A sweep of logistic regression with and without over-sampling on

@@ -114,6 +114,10 @@ def unregister_dataset(name):
     ValueError
         If ``name`` is not registered; the message lists the data sets.
 
+    See Also
+    --------
+    register_dataset : Register a data set.
+
     Examples
     --------
     >>> from skimbal.benchmark import list_datasets, register_dataset, unregister_dataset
@@ -132,6 +136,10 @@ def list_datasets():
     -------
     names : list of str
         Every registered data set (``--data`` of ``skimbal-bench run``).
+
+    See Also
+    --------
+    register_dataset : Register a data set.
 
     Examples
     --------
@@ -154,6 +162,10 @@ def dataset_info(name):
     -------
     info : dict
         The keywords given to :func:`register_dataset`.
+
+    See Also
+    --------
+    register_dataset : What it returns was registered there.
 
     Examples
     --------
@@ -184,6 +196,11 @@ def resolve_data(name, **options):
     ------
     ValueError
         For an unknown data set or an option it does not take.
+
+    See Also
+    --------
+    list_datasets : The registered data sets.
+    load_split : Load a split of the data.
 
     Examples
     --------
@@ -240,6 +257,10 @@ def load_split(spec, split, seed, data_home=None, download=False):
     ------
     ValueError
         For a split out of range.
+
+    See Also
+    --------
+    resolve_data : The specification it reads.
 
     Examples
     --------

@@ -136,6 +136,10 @@ def unregister_baseline(name):
     ValueError
         If ``name`` is not registered; the message lists the baselines.
 
+    See Also
+    --------
+    register_baseline : Register a baseline.
+
     Examples
     --------
     >>> from sklearn.dummy import DummyClassifier
@@ -201,6 +205,10 @@ def unregister_post_hoc(name):
     ValueError
         If ``name`` is not registered; the message lists the steps.
 
+    See Also
+    --------
+    register_post_hoc : Register a post-hoc step.
+
     Examples
     --------
     >>> from skimbal.calibration import LogitAdjuster
@@ -221,6 +229,10 @@ def list_baselines():
     names : list of str
         The tokens that may start a method (``lr``), sorted.
 
+    See Also
+    --------
+    register_baseline : Register a baseline.
+
     Examples
     --------
     >>> from skimbal.benchmark import list_baselines
@@ -237,6 +249,10 @@ def list_post_hoc():
     -------
     names : list of str
         The names that may follow ``>`` in a method, sorted.
+
+    See Also
+    --------
+    register_post_hoc : Register a post-hoc step.
 
     Examples
     --------
@@ -266,6 +282,10 @@ def parse_method(method):
     ValueError
         For an unknown token, baseline or post-hoc step, or tokens that
         contradict each other; the message names them.
+
+    See Also
+    --------
+    build_model : The model a method names.
 
     Examples
     --------
@@ -396,6 +416,10 @@ def post_hoc_model(method, network, *, seed=0, n_splits=5):
     estimator : estimator object
         The step; a ``GridSearchCV`` of it (balanced accuracy, stratified
         ``n_splits``-fold) when a parameter is a list of values.
+
+    See Also
+    --------
+    register_post_hoc : Register a post-hoc step.
 
     Examples
     --------

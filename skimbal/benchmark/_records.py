@@ -60,6 +60,11 @@ def config_key(config):
         20 hexadecimal digits of the SHA-256 of the configuration as sorted
         JSON: any changed setting gives another key.
 
+    See Also
+    --------
+    run_config : A run's configuration.
+    RecordFile : Records keyed on it.
+
     Examples
     --------
     >>> from skimbal.benchmark import config_key, resolve_data, run_config

@@ -29,6 +29,10 @@ def group_records(records):
         a JSON string of the data specification and the budget; methods in
         the order they first appear.
 
+    See Also
+    --------
+    summary_table : One table per group.
+
     Examples
     --------
     >>> import os
@@ -83,6 +87,10 @@ def seed_scores(by_seed, metric):
         ``{seed: mean over its splits}``; None for a seed with a split that
         lacks ``metric``.
 
+    See Also
+    --------
+    paired_difference : Compare two methods' seed scores.
+
     Examples
     --------
     >>> import os
@@ -119,6 +127,10 @@ def paired_difference(scores, baseline_scores):
         ``{"seeds", "differences", "mean", "std", "p_value"}``; None with fewer
         than two common seeds (no test is possible). ``p_value`` is NaN when
         every difference is the same.
+
+    See Also
+    --------
+    seed_scores : The scores it pairs.
 
     Examples
     --------
@@ -163,6 +175,11 @@ def summary_table(records, *, metrics=DEFAULT_METRICS, baseline=None):
     -------
     markdown : str
         The tables, one setting after another.
+
+    See Also
+    --------
+    plot_per_class : The per-class plot of the same records.
+    dataset_summary : Methods across data sets.
 
     Examples
     --------
@@ -224,6 +241,10 @@ def dataset_summary(records, *, metrics=("balanced_accuracy", "g_mean"), alpha=0
     markdown : str
         Mean scores, mean ranks, the Friedman p-value and the critical
         difference, per metric.
+
+    See Also
+    --------
+    summary_table : The table of one setting.
 
     Examples
     --------

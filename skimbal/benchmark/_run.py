@@ -57,6 +57,11 @@ def make_model(config):
     ValueError
         For an unknown data set or method, or a method the network refuses.
 
+    See Also
+    --------
+    build_model : The model of a method alone.
+    model_settings : Every parameter of the model.
+
     Examples
     --------
     The data set's network settings (a ResNet-8 for 8x8 digits, padding
@@ -105,6 +110,10 @@ def model_settings(config):
         ``{parameter: repr(value)}`` over ``get_params(deep=True)``, leaving
         out the values that are estimators (their parameters are listed
         under their own names) and memory addresses.
+
+    See Also
+    --------
+    make_model : The model whose parameters it lists.
 
     Examples
     --------
@@ -187,6 +196,10 @@ def check_configs(configs):
     ValueError
         For an unknown data set, method or combination, or one the
         estimator refuses.
+
+    See Also
+    --------
+    make_model : The model of one configuration.
 
     Examples
     --------
@@ -799,6 +812,10 @@ def same_kernels(record):
     -------
     bool
         True when the record's CPU, its kernels and its torch are this machine's.
+
+    See Also
+    --------
+    NetworkCache : The networks it decides about.
 
     Examples
     --------

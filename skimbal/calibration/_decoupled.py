@@ -41,6 +41,11 @@ def make_crt(net, *, sampler="auto", classifier="auto"):
     pipeline : imblearn.pipeline.Pipeline
         Steps ``net -> [sampler ->] classifier``.
 
+    See Also
+    --------
+    make_ncm : Nearest class mean on the same features.
+    TauNormalizer : Re-scaled head weights instead of a new head.
+
     Examples
     --------
     >>> from sklearn.datasets import make_classification
@@ -78,6 +83,10 @@ def make_ncm(net):
     Returns
     -------
     pipeline : sklearn.pipeline.Pipeline
+
+    See Also
+    --------
+    make_crt : A re-trained linear head on the same features.
 
     Examples
     --------

@@ -23,6 +23,10 @@ class DeferredReweighting(Callback):
     calling ``net.set_params`` mid-training would re-initialise the optimizer.
     ``ImbalancedNetClassifier(schedule="drw")`` adds this callback itself.
 
+    See Also
+    --------
+    SamplerEpoch : The deferred sampler's counterpart.
+
     Examples
     --------
     >>> import numpy as np
@@ -57,6 +61,10 @@ class SamplerEpoch(Callback):
     ----------
     sampler : object with ``set_epoch(int)``
         The training sampler, e.g. :class:`~skimbal.sampling.ImbalancedSampler`.
+
+    See Also
+    --------
+    DeferredReweighting : The deferred class weights' counterpart.
 
     Examples
     --------

@@ -51,6 +51,11 @@ class FeatureDeviation(Callback):
     every : int, default=1
         Record every ``every`` epochs (and always the first and the last).
 
+    See Also
+    --------
+    skimbal.inspection.feature_deviation : The same measures on any data, once.
+    skimbal.inspection.plot_deviation_history : Plot the recorded history.
+
     Examples
     --------
     >>> from sklearn.datasets import make_classification

@@ -41,6 +41,10 @@ class ScheduledEarlyStopping(Callback):
     ``ImbalancedNetClassifier(early_stopping=True)`` adds it, with
     ``first_epoch`` the schedule's last switch.
 
+    See Also
+    --------
+    WarmupMultiStep : The schedule whose last switch it waits for.
+
     Examples
     --------
     >>> import numpy as np

@@ -25,6 +25,11 @@ class WarmupMultiStep:
     decay : float, default=0.01
         Multiplicative factor at each milestone.
 
+    See Also
+    --------
+    warmup_multistep_scheduler : The scheduler it builds.
+    EpochLR : A per-epoch learning rate of your own.
+
     Examples
     --------
     >>> from skimbal.callbacks import WarmupMultiStep
@@ -110,6 +115,10 @@ class EpochLR(Callback):
     ----------
     factor : callable
         ``factor(epoch) -> float``, e.g. :class:`WarmupMultiStep`.
+
+    See Also
+    --------
+    WarmupMultiStep : The default recipe's schedule.
 
     Examples
     --------

@@ -50,6 +50,11 @@ class PerClassAccuracy(Callback):
         Training examples above which a class is "many"-shot, below which it
         is "few"-shot.
 
+    See Also
+    --------
+    FeatureGradientNorms : Per-class feature gradients.
+    skimbal.inspection.plot_training_progress : Plot the recorded history.
+
     Examples
     --------
     >>> from sklearn.datasets import make_classification

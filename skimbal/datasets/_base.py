@@ -20,6 +20,10 @@ def get_data_home(data_home=None):
     data_home : str
         The folder's path.
 
+    See Also
+    --------
+    load_fashion_mnist_lt : A loader that reads from it.
+
     Examples
     --------
     >>> import os

@@ -43,6 +43,10 @@ def load_digits_lt(imbalance_ratio=10, profile="exponential", *, n_max=120,
     X_test : ndarray of shape (10 * n_test_per_class, 1, 8, 8)
     y_test : ndarray of shape (10 * n_test_per_class,)
 
+    See Also
+    --------
+    make_long_tailed : The long-tailed subset it draws.
+
     Examples
     --------
     >>> import numpy as np

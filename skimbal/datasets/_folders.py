@@ -42,6 +42,10 @@ def literature_transform(train, size=224):
     transform : callable
         PIL image to ``uint8`` tensor ``(3, size, size)``.
 
+    See Also
+    --------
+    load_imagenet_lt : A loader that takes it as ``transform``.
+
     Examples
     --------
     >>> from PIL import Image
@@ -152,6 +156,10 @@ def read_split_file(path, root, *, n_classes=None):
         For a malformed line or a label out of range, naming the file and line.
     FileNotFoundError
         For a missing split file or image, naming it.
+
+    See Also
+    --------
+    load_split_files : A data set from its split files.
 
     Examples
     --------
@@ -446,6 +454,10 @@ def load_inaturalist_lt(*, data_home=None, download=False, transform="literature
     -------
     train, y_train, test, y_test
         :class:`ImageListDataset` objects; labels are the category ids.
+
+    See Also
+    --------
+    load_imagenet_lt : ImageNet-LT from its split files.
 
     Examples
     --------

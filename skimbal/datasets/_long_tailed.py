@@ -40,6 +40,10 @@ def long_tailed_counts(n_classes, imbalance_ratio, profile="exponential", n_max=
     -------
     counts : list of int
 
+    See Also
+    --------
+    make_long_tailed : The subset with these counts.
+
     Examples
     --------
     >>> from skimbal.datasets import long_tailed_counts

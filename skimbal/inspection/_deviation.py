@@ -124,6 +124,11 @@ def feature_deviation(estimator, X, y, X_eval, y_eval, *, features="auto",
     a true-class value is half its margin; a skimbal network's own two
     logits are used as they are.
 
+    See Also
+    --------
+    plot_feature_deviation : Plot its table.
+    skimbal.callbacks.FeatureDeviation : The same measures over training.
+
     Examples
     --------
     >>> from sklearn.datasets import make_classification
@@ -191,6 +196,10 @@ def deviation_columns(features, scores, codes, eval_features, eval_scores, eval_
     -------
     columns : dict of ndarray
         The columns of :data:`DEVIATION_COLUMNS` except ``class``.
+
+    See Also
+    --------
+    feature_deviation : The table whose columns it lists.
 
     Examples
     --------

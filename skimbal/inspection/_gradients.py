@@ -87,6 +87,10 @@ def class_gradient_norms(net, X, codes, *, batch_size=512):
     norms : ndarray of shape (n_classes,)
         ``nan`` for a class without examples.
 
+    See Also
+    --------
+    feature_gradient_norms : The norms of a fitted network on given data.
+
     Examples
     --------
     >>> import numpy as np

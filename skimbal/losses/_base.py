@@ -44,6 +44,11 @@ def register_loss(name, cls=None):
     TypeError
         If ``cls`` is not a subclass of :class:`ImbalancedLoss`.
 
+    See Also
+    --------
+    unregister_loss : Remove a registered loss.
+    ImbalancedLoss : The base class of a loss.
+
     Examples
     --------
     >>> import torch.nn.functional as F
@@ -119,6 +124,11 @@ def get_loss(name):
     ValueError
         If the name is unknown; the message lists the registered names.
 
+    See Also
+    --------
+    list_losses : The registered names.
+    register_loss : Register a loss.
+
     Examples
     --------
     >>> from skimbal.losses import get_loss
@@ -134,6 +144,11 @@ def list_losses():
     Returns
     -------
     names : list of str
+
+    See Also
+    --------
+    register_loss : Register a loss.
+    get_loss : The loss class of a name.
 
     Examples
     --------
@@ -215,6 +230,11 @@ class ImbalancedLoss(nn.Module):
     the LDAM-DRW reference code inherits; TensorFlow's class-balanced code
     divides by the number of examples instead (a different effective learning
     rate).
+
+    See Also
+    --------
+    register_loss : Make a subclass a ``loss`` name.
+    TorchCriterion : A plain torch criterion behind the same protocol.
 
     Examples
     --------
@@ -458,6 +478,10 @@ def global_batch_mean(process_mean):
     ------
     None
 
+    See Also
+    --------
+    ImbalancedLoss : The losses whose reduction it serves.
+
     Examples
     --------
     Two processes, simulated: one holds two examples of weight 1, the other
@@ -496,6 +520,10 @@ class TorchCriterion(ImbalancedLoss):
     ----------
     criterion : callable
         Called as ``criterion(logits, y)``, returning a scalar tensor.
+
+    See Also
+    --------
+    ImbalancedLoss : The protocol of skimbal's own losses.
 
     Examples
     --------
@@ -540,6 +568,10 @@ class CrossEntropyLoss(ImbalancedLoss):
         Unused by the loss itself; accepted for a uniform interface.
     weight : array-like of shape (n_classes,), default=None
         Class weights (see :class:`ImbalancedLoss` for the reduction).
+
+    See Also
+    --------
+    ImbalancedLoss : The loss protocol it follows.
 
     Examples
     --------

@@ -27,6 +27,10 @@ class FocalLoss(ImbalancedLoss):
     LDAM-DRW reference code takes it from the *weighted* cross-entropy, which
     makes the modulator wrong for re-weighted classes.
 
+    See Also
+    --------
+    CrossEntropyLoss : The loss at ``gamma=0``.
+
     Examples
     --------
     >>> import torch

@@ -25,6 +25,10 @@ def ldam_margins(class_counts, max_margin=0.5):
     -------
     margins : ndarray of shape (n_classes,)
 
+    See Also
+    --------
+    LDAMLoss : The loss that uses them.
+
     Examples
     --------
     >>> from skimbal.losses import ldam_margins
@@ -57,6 +61,11 @@ class LDAMLoss(ImbalancedLoss):
         Margin of the rarest class (``max_m`` in the paper's code).
     scale : float, default=30.0
         Scale ``s`` of the cosine logits.
+
+    See Also
+    --------
+    ldam_margins : The per-class margins.
+    skimbal.modules.CosineClassifier : The normalised head it trains.
 
     Examples
     --------

@@ -44,6 +44,10 @@ def label_aware_smoothing_factors(class_counts, epsilon_head=0.3, epsilon_tail=0
     -------
     epsilon : ndarray of shape (n_classes,)
 
+    See Also
+    --------
+    LabelAwareSmoothingLoss : The loss that uses them.
+
     Examples
     --------
     >>> from skimbal.losses import label_aware_smoothing_factors
@@ -111,6 +115,10 @@ class LabelAwareSmoothingLoss(ImbalancedLoss):
     equal class counts every class gets ``epsilon_tail`` (MiSLAS's formula is
     undefined there). The paper's formula and its code agree; the smoothing
     grows with class size, not with rarity.
+
+    See Also
+    --------
+    label_aware_smoothing_factors : The per-class smoothing factors.
 
     Examples
     --------

@@ -29,6 +29,11 @@ def class_temperatures(class_counts, gamma):
     -------
     temperatures : ndarray of shape (n_classes,)
 
+    See Also
+    --------
+    CDTLoss : The loss that divides the logits by them.
+    skimbal.calibration.ClassTemperature : The same temperatures after training.
+
     Examples
     --------
     >>> from skimbal.losses import class_temperatures
@@ -55,6 +60,11 @@ class VSLoss(ImbalancedLoss):
     tau : float, default=1.2
         Weight of the additive log-prior part. ``gamma=0.2, tau=1.2`` are the
         VS README's CIFAR-10-LT (ratio 100) values.
+
+    See Also
+    --------
+    CDTLoss : Its multiplicative part alone.
+    LogitAdjustedLoss : Its additive part alone.
 
     Examples
     --------
@@ -103,6 +113,11 @@ class CDTLoss(VSLoss):
         Temperature exponent (Bag-of-Tricks' value for every CIFAR config; the
         paper's grid is [0, 0.4] for CIFAR-10).
 
+    See Also
+    --------
+    class_temperatures : The temperatures it divides the logits by.
+    VSLoss : CDT's temperatures with an additive offset.
+
     Examples
     --------
     >>> import torch
@@ -128,6 +143,11 @@ class LogitAdjustedLoss(VSLoss):
     tau : float, default=1.0
         Strength of the adjustment.
 
+    See Also
+    --------
+    BalancedSoftmaxLoss : The loss at ``tau=1``.
+    skimbal.calibration.LogitAdjuster : The same adjustment after training.
+
     Examples
     --------
     >>> import torch
@@ -150,6 +170,10 @@ class BalancedSoftmaxLoss(LogitAdjustedLoss):
         Training samples per class (required to compute the loss).
     weight : array-like of shape (n_classes,), default=None
         Class weights.
+
+    See Also
+    --------
+    LogitAdjustedLoss : The same loss with a tunable ``tau``.
 
     Examples
     --------

@@ -33,6 +33,10 @@ def expected_calibration_error(y_true, y_prob, *, n_bins=15, labels=None):
     ece : float
         In [0, 1].
 
+    See Also
+    --------
+    per_class_accuracy : Accuracy per class.
+
     Examples
     --------
     >>> from skimbal.metrics import expected_calibration_error

@@ -29,6 +29,10 @@ def per_class_accuracy(y_true, y_pred, *, labels=None):
     -------
     accuracy : ndarray of shape (n_classes,)
 
+    See Also
+    --------
+    shot_accuracy : Accuracy of the many-, medium- and few-shot groups.
+
     Examples
     --------
     >>> from skimbal.metrics import per_class_accuracy
@@ -69,6 +73,10 @@ def shot_groups(class_counts, *, many_threshold=100, few_threshold=20):
     Returns
     -------
     groups : ndarray of str, shape (n_classes,)
+
+    See Also
+    --------
+    shot_accuracy : Accuracy per group.
 
     Examples
     --------
@@ -127,6 +135,11 @@ def shot_accuracy(y_true, y_pred, class_counts, *, labels=None, many_threshold=1
     scores : dict
         ``{"many": float, "medium": float, "few": float}``; NaN for an empty
         group.
+
+    See Also
+    --------
+    shot_groups : The groups of each class.
+    make_shot_scorer : A scorer for model selection.
 
     Examples
     --------

@@ -28,6 +28,11 @@ def register_module(name, builder=None, *, input="any"):
     -------
     builder or decorator
 
+    See Also
+    --------
+    unregister_module : Remove a registered network.
+    list_modules : The registered names.
+
     Examples
     --------
     >>> from torch import nn
@@ -88,6 +93,11 @@ def get_module(name):
     builder : callable
     input : {"images", "tabular", "any"}
 
+    See Also
+    --------
+    list_modules : The registered names.
+    register_module : Register a network.
+
     Examples
     --------
     >>> from skimbal.modules import get_module
@@ -104,6 +114,11 @@ def list_modules():
     Returns
     -------
     names : list of str
+
+    See Also
+    --------
+    register_module : Register a network.
+    get_module : The builder of a name.
 
     Examples
     --------

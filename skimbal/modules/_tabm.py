@@ -79,6 +79,10 @@ class TabMNet(nn.Module):
     Losses that bring their own head (LDAM's cosine head) get one per member.
     Standardise or quantile-transform the inputs in the pipeline first.
 
+    See Also
+    --------
+    MLP : The default tabular network.
+
     Examples
     --------
     >>> import torch

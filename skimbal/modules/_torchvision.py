@@ -36,6 +36,11 @@ class SplitNet(nn.Module):
         Submodules (names as ``get_submodule`` takes them) whose outputs
         ``mfw=True`` may mix.
 
+    See Also
+    --------
+    split_head : Split a module into features and head.
+    find_head : Find a module's classifier head.
+
     Examples
     --------
     >>> import torch
@@ -145,6 +150,11 @@ def split_head(model):
     Returns
     -------
     net : SplitNet
+
+    See Also
+    --------
+    SplitNet : The split module it returns.
+    find_head : Find a module's classifier head.
 
     Examples
     --------

@@ -477,6 +477,12 @@ class ImbalancedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
     as given: put a ``StandardScaler`` before the classifier in a
     ``Pipeline``.
 
+    See Also
+    --------
+    skimbal.calibration.LogitAdjuster : Post-hoc logit adjustment of a trained network.
+    skimbal.calibration.make_crt : Classifier re-training on the network's features.
+    skimbal.callbacks.PerClassAccuracy : Per-class training progress.
+
     Examples
     --------
     >>> from sklearn.datasets import make_classification

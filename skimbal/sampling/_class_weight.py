@@ -23,6 +23,10 @@ def effective_number_weights(class_counts, beta=0.9999):
     -------
     weights : ndarray of shape (n_classes,)
 
+    See Also
+    --------
+    compute_class_weight : Every class weighting by name.
+
     Examples
     --------
     >>> from skimbal.sampling import effective_number_weights

@@ -31,6 +31,11 @@ def register_sampling(name, probabilities=None, *, schedule=False):
     -------
     probabilities or decorator
 
+    See Also
+    --------
+    unregister_sampling : Remove a registered scheme.
+    sampling_probabilities : A scheme's class probabilities.
+
     Examples
     --------
     >>> import numpy as np
@@ -85,6 +90,10 @@ def list_samplings():
     Returns
     -------
     names : list of str
+
+    See Also
+    --------
+    register_sampling : Register a sampling scheme.
 
     Examples
     --------
@@ -192,6 +201,10 @@ def sampling_probabilities(class_counts, strategy, *, progress=None):
     Returns
     -------
     probabilities : ndarray of shape (n_classes,)
+
+    See Also
+    --------
+    ImbalancedSampler : The sampler that draws by them.
 
     Examples
     --------
@@ -356,6 +369,11 @@ class ResamplingSampler(Sampler):
     generator : torch.Generator, default=None
         Source of the draws (torch's default generator when None); the
         estimator sets the generator of its fit here.
+
+    See Also
+    --------
+    ImbalancedSampler : Class-aware sampling schemes.
+    check_resampler : Which imbalanced-learn samplers it takes.
 
     Examples
     --------

@@ -46,6 +46,11 @@ class TrainingStrategy:
         (a plain torch criterion has none; the estimator refuses the
         combination in ``fit``).
 
+    See Also
+    --------
+    check_strategy : Check an object against the interface.
+    FeatureWeakening : A built-in strategy.
+
     Examples
     --------
     A strategy that trains on the hardest half of each batch:
@@ -177,6 +182,10 @@ def check_strategy(strategy):
     TypeError
         If a method of the interface is missing, or ``training_step`` is the
         base class's.
+
+    See Also
+    --------
+    TrainingStrategy : The interface it checks.
 
     Examples
     --------

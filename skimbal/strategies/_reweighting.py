@@ -70,6 +70,11 @@ def lookahead_weight_grad(module, per_sample_loss, x, y, a, x_dev, y_dev, lr,
     copies of the module's buffers. Random layers (dropout) draw the same
     masks in the forward-mode pass as in the first pass.
 
+    See Also
+    --------
+    L2RWReweighter : A re-weighter built on it.
+    MetaClassReweighter : Another.
+
     Examples
     --------
     >>> import torch

@@ -65,6 +65,10 @@ class FeatureWeakening(TrainingStrategy):
     points_ : tuple of str
         The module's mixing points (set by :meth:`initialize`).
 
+    See Also
+    --------
+    TrainingStrategy : The interface it implements.
+
     Examples
     --------
     >>> import torch

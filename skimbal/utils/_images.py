@@ -21,6 +21,10 @@ def channel_stats(X):
     mean, std : ndarray of shape (n_channels,), float32
         ``std`` is at least 1e-6 (a constant channel is not divided by 0).
 
+    See Also
+    --------
+    skimbal.ImbalancedNetClassifier : Standardises images by these statistics.
+
     Examples
     --------
     >>> import numpy as np

@@ -15,6 +15,10 @@ def as_python(value):
     -------
     value : object
 
+    See Also
+    --------
+    skimbal.benchmark.RecordFile : Records written as JSON.
+
     Examples
     --------
     >>> import numpy as np
@@ -47,6 +51,10 @@ def encode_labels(y, classes, *, message=None):
     ------
     ValueError
         If ``y`` has labels that are not in ``classes``.
+
+    See Also
+    --------
+    check_class_counts : Refuse a class without examples.
 
     Examples
     --------

@@ -18,6 +18,11 @@ class Registry:
         What the registry holds (``"loss"``, ``"module"``, ...), used in
         error messages.
 
+    See Also
+    --------
+    skimbal.losses.register_loss : The losses' registry.
+    skimbal.modules.register_module : The networks' registry.
+
     Examples
     --------
     >>> from skimbal.utils import Registry

@@ -30,6 +30,10 @@ def check_class_counts(class_counts, *, what="this method", classes=None):
         If the counts are not a 1-D array of finite non-negative numbers, or a
         class has no samples.
 
+    See Also
+    --------
+    encode_labels : Labels as codes and counts.
+
     Examples
     --------
     >>> from skimbal.utils import check_class_counts
@@ -96,6 +100,10 @@ def check_inputs(estimator, X, y=None, *, reset=True):
         Validated input.
     y : ndarray or None
         Validated targets, if given.
+
+    See Also
+    --------
+    encode_labels : Labels as codes and counts.
 
     Examples
     --------
