@@ -51,6 +51,11 @@ class FeatureDeviation(Callback):
     every : int, default=1
         Record every ``every`` epochs (and always the first and the last).
 
+    Attributes
+    ----------
+    eval_codes_ : ndarray of shape (n_eval,)
+        The evaluation labels as the network's class codes, set when training starts.
+
     See Also
     --------
     skimbal.inspection.feature_deviation : The same measures on any data, once.

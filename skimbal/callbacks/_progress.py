@@ -50,6 +50,14 @@ class PerClassAccuracy(Callback):
         Training examples above which a class is "many"-shot, below which it
         is "few"-shot.
 
+    Attributes
+    ----------
+    groups_ : ndarray of shape (n_classes,)
+        Each class's shot group (``'many'``, ``'medium'``, ``'few'``) by its
+        training count, set when training starts.
+    eval_codes_ : ndarray of shape (n_eval,) or None
+        The labels of ``eval_set`` as the network's class codes (None without one).
+
     See Also
     --------
     FeatureGradientNorms : Per-class feature gradients.

@@ -161,6 +161,11 @@ class ArrayBatches:
     loader's base seed, then the sampler's seed), so the order is the one a
     ``DataLoader`` gives from the same generator state.
 
+    Attributes
+    ----------
+    n : int
+        Number of examples in ``X``.
+
     See Also
     --------
     dataset_batches : The same batches from a torch Dataset.

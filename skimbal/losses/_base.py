@@ -231,6 +231,15 @@ class ImbalancedLoss(nn.Module):
     divides by the number of examples instead (a different effective learning
     rate).
 
+    Attributes
+    ----------
+    class_counts : torch.Tensor of shape (n_classes,)
+        The class counts of the fit (a buffer: it follows the module to its
+        device).
+    weight : torch.Tensor of shape (n_classes,) or None
+        The class weights (a buffer); deferred re-weighting replaces it
+        through ``set_class_weight``.
+
     See Also
     --------
     register_loss : Make a subclass a ``loss`` name.

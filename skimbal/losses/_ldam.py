@@ -62,6 +62,11 @@ class LDAMLoss(ImbalancedLoss):
     scale : float, default=30.0
         Scale ``s`` of the cosine logits.
 
+    Attributes
+    ----------
+    margins : torch.Tensor of shape (n_classes,)
+        Each class's margin ``Delta_j``, ``max_margin`` for the rarest class (a buffer).
+
     See Also
     --------
     ldam_margins : The per-class margins.

@@ -116,6 +116,11 @@ class LabelAwareSmoothingLoss(ImbalancedLoss):
     undefined there). The paper's formula and its code agree; the smoothing
     grows with class size, not with rarity.
 
+    Attributes
+    ----------
+    epsilon_ : torch.Tensor of shape (n_classes,)
+        Each class's smoothing factor (a buffer).
+
     See Also
     --------
     label_aware_smoothing_factors : The per-class smoothing factors.

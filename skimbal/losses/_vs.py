@@ -61,6 +61,13 @@ class VSLoss(ImbalancedLoss):
         Weight of the additive log-prior part. ``gamma=0.2, tau=1.2`` are the
         VS README's CIFAR-10-LT (ratio 100) values.
 
+    Attributes
+    ----------
+    temperatures : torch.Tensor of shape (n_classes,)
+        The multiplicative factors ``Delta_j`` the logits are divided by (a buffer).
+    log_prior : torch.Tensor of shape (n_classes,)
+        The log of the training prior, scaled by ``tau`` in the loss (a buffer).
+
     See Also
     --------
     CDTLoss : Its multiplicative part alone.

@@ -21,6 +21,11 @@ class CosineClassifier(nn.Module):
     scale : float, default=30.0
         Scale ``s`` of the cosines.
 
+    Attributes
+    ----------
+    weight : torch.nn.Parameter of shape (in_features, out_features)
+        The class vectors, normalised in the forward pass.
+
     See Also
     --------
     skimbal.losses.LDAMLoss : The loss that trains with this head.

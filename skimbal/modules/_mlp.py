@@ -20,6 +20,17 @@ class MLP(nn.Module):
     dropout : float, default=0.0
         Dropout probability after each hidden layer.
 
+    Attributes
+    ----------
+    feature_extractor : torch.nn.Sequential
+        The hidden layers: ``features(x)``.
+    classifier : torch.nn.Linear
+        The head.
+    mixing_points : tuple of str
+        The submodules where feature weakening may mix features.
+    n_features_out : int
+        Width of the features the head reads.
+
     See Also
     --------
     TabMNet : An efficient ensemble of MLPs.

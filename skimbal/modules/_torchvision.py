@@ -36,6 +36,11 @@ class SplitNet(nn.Module):
         Submodules (names as ``get_submodule`` takes them) whose outputs
         ``mfw=True`` may mix.
 
+    Attributes
+    ----------
+    n_features_out : int
+        Width of the features the head reads.
+
     See Also
     --------
     split_head : Split a module into features and head.

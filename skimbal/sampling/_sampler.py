@@ -247,6 +247,13 @@ class ImbalancedSampler(Sampler):
         Source of the draws (torch's default generator when None); the
         estimator sets the generator of its fit here.
 
+    Attributes
+    ----------
+    class_counts : ndarray of shape (n_classes,)
+        Examples per class in ``labels``.
+    epoch : int
+        The epoch whose draws the next iteration makes (set by ``set_epoch``).
+
     See Also
     --------
     ResamplingSampler : An imbalanced-learn sampler as a torch sampler.
@@ -369,6 +376,11 @@ class ResamplingSampler(Sampler):
     generator : torch.Generator, default=None
         Source of the draws (torch's default generator when None); the
         estimator sets the generator of its fit here.
+
+    Attributes
+    ----------
+    epoch : int
+        The epoch whose resample the next iteration draws (set by ``set_epoch``).
 
     See Also
     --------

@@ -365,6 +365,11 @@ class WeightNet(nn.Module):
     hidden : int, default=100
         Hidden units.
 
+    Attributes
+    ----------
+    net : torch.nn.Sequential
+        The 1-``hidden``-1 network from an example's loss to its weight (before the sigmoid).
+
     See Also
     --------
     MetaWeightNetReweighter : The strategy that trains it.
