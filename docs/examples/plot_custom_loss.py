@@ -85,7 +85,7 @@ for i, (name, score) in enumerate(scores.items()):
 ax.set_xticks(np.arange(10) + 0.4 - width / 2)
 ax.set_xticklabels([f"{c}\n({n})" for c, n in enumerate(counts)])
 ax.set(xlabel="class (training images)", ylabel="test accuracy", ylim=(0, 1.05))
-ax.legend(loc="lower left", fontsize="small")
+ax.legend(loc="upper right", fontsize="small")
 fig.tight_layout()
 plt.show()
 

@@ -57,6 +57,6 @@ ax.barh(names, results["mean_test_balanced"][order], xerr=results["std_test_bala
         label="balanced accuracy")
 ax.plot(results["mean_test_few"][order], names, "k^", label="few-shot accuracy")
 ax.set(xlabel="cross-validated score", xlim=(0, 1.05))
-ax.legend(loc="lower left", fontsize="small")
+ax.legend(loc="lower right", fontsize="small")
 fig.tight_layout()
 plt.show()

@@ -83,7 +83,8 @@ for name, model in models.items():
 
 # %%
 # Logistic regression's training accuracy falls with the class size, as its
-# test accuracy does: it under-fits, and over-sampling raises both. The
+# test accuracy does: it under-fits, and over-sampling raises both on the
+# minor classes, at a cost on the major one. The
 # network's training accuracy is close to 1 on every class, with or without
 # the sampler, while its test accuracy falls with the class size.
 fig, axes = plt.subplots(1, 2, figsize=(12, 4), sharey=True)
@@ -95,6 +96,6 @@ for ax, title in zip(axes, ("training accuracy", "test accuracy")):
     ax.set_xticks(np.arange(len(counts)) + 0.4 - width / 2)
     ax.set_xticklabels([f"{c}\n({n})" for c, n in enumerate(counts)])
     ax.set(xlabel="class (training examples)", title=title, ylim=(0, 1.05))
-axes[1].legend(loc="lower left", fontsize="small")
-fig.tight_layout()
+fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=len(rows))
+fig.tight_layout(rect=(0, 0.08, 1, 1))
 plt.show()
