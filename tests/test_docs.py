@@ -57,8 +57,6 @@ def _undefined_names(code):
             bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
         elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
             bound.add(node.name)
-            bound |= {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)} \
-                if isinstance(node, ast.FunctionDef) else set()
         elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
             bound.add(node.id)
         elif isinstance(node, ast.arg):

@@ -41,7 +41,8 @@ class RareMarginLoss(ImbalancedLoss):
         self.power = power
 
     def training_logits(self, logits, target):
-        margins = self.margin * (self.class_counts.min() / self.class_counts) ** self.power
+        counts = self.class_counts  # a buffer: the counts of this fit
+        margins = self.margin * (counts.min() / counts) ** self.power
         return logits - margins[target, None] * F.one_hot(target, logits.shape[1])
 
 
@@ -67,10 +68,10 @@ nets = {
 }
 scores = {}
 for name, net in nets.items():
-    net.fit(X, y)
-    scores[name] = per_class_accuracy(y_test, net.predict(X_test))
+    predicted = net.fit(X, y).predict(X_test)
+    scores[name] = per_class_accuracy(y_test, predicted)
     print(f"{name:18s} test balanced accuracy "
-          f"{balanced_accuracy_score(y_test, net.predict(X_test)):.3f}")
+          f"{balanced_accuracy_score(y_test, predicted):.3f}")
 print("the loss of the fitted network:", nets["rare_margin"].net_.criterion_)
 
 # %%
