@@ -56,7 +56,11 @@ def plan(data, budget, seeds, records, methods=METHODS, baselines=(), n_stronges
 
     ``methods[:2]`` run on every seed, the rest on the first seed and then
     the ``n_strongest`` of them on the others; ``baselines`` (logistic
-    regression, seconds each) run first on every seed.
+    regression, seconds each) run first on every seed. A method whose
+    first-seed run repeats an earlier method's to the last digit is that
+    method under another name (balanced softmax is the logit-adjusted loss
+    at tau 1): its other seeds would repeat the earlier method's too, so
+    they are not run (those already recorded stay).
     """
     first, rest = seeds[0], seeds[1:]
     order = [(m, s) for s in seeds for m in methods[:2]]
@@ -71,10 +75,38 @@ def plan(data, budget, seeds, records, methods=METHODS, baselines=(), n_stronges
     if all(m in scored for m in methods[2:]):  # seed 0 complete: the strongest are known
         order += [(m, s) for s in rest for m in strongest]
     done = {(m, s) for m, seeds_done in by_method.items() for s in seeds_done}
+    aliases = _aliases(by_method, methods, first)
     order = [(m, s) for m, s in order
-             if (m, s) in done or _base_on_this_machine(m, s, by_method)]
+             if (m, s) in done or (_base_on_this_machine(m, s, by_method)
+                                   and (m not in aliases or s == first))]
     return ([run_config(data, b, s) for s in seeds for b in baselines]
             + [run_config(data, m, s, budget=budget) for m, s in order])
+
+
+def _aliases(by_method, methods, seed):
+    """``{method: earlier method}`` for the methods whose ``seed`` run repeats an earlier one's.
+
+    Two runs repeat each other when their per-class test and training
+    accuracies, balanced accuracy and log-loss are equal to the last digit.
+    """
+    def outcome(m):
+        r = by_method.get(m, {}).get(seed)
+        if not r:
+            return None
+        r = r[0]
+        return (tuple(r["per_class_test"]), tuple(r["per_class_train"] or ()),
+                r["balanced_accuracy"], r["nll"])
+
+    first_of, aliases = {}, {}
+    for m in methods:
+        o = outcome(m)
+        if o is None:
+            continue
+        if o in first_of:
+            aliases[m] = first_of[o]
+        else:
+            first_of[o] = m
+    return aliases
 
 
 def _base_on_this_machine(method, seed, by_method):
