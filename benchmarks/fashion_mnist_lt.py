@@ -35,7 +35,6 @@ from skimbal.benchmark import (
     config_key,
     resolve_data,
     run_config,
-    same_kernels,
     seed_scores,
     summary_table,
     sweep,
@@ -60,7 +59,11 @@ def plan(data, budget, seeds, records, methods=METHODS, baselines=(), n_stronges
     first-seed run repeats an earlier method's to the last digit is that
     method under another name (balanced softmax is the logit-adjusted loss
     at tau 1): its other seeds would repeat the earlier method's too, so
-    they are not run (those already recorded stay).
+    they are not run (those already recorded stay). A post-hoc row
+    (``ce>crt``) runs on any machine: its record scores the network its
+    step was fitted on, which the report pairs it with (that network is the
+    training method's record of the seed when both were trained on one kind
+    of CPU, and is trained again for the row on another kind).
     """
     first, rest = seeds[0], seeds[1:]
     order = [(m, s) for s in seeds for m in methods[:2]]
@@ -76,9 +79,7 @@ def plan(data, budget, seeds, records, methods=METHODS, baselines=(), n_stronges
         order += [(m, s) for s in rest for m in strongest]
     done = {(m, s) for m, seeds_done in by_method.items() for s in seeds_done}
     aliases = _aliases(by_method, methods, first)
-    order = [(m, s) for m, s in order
-             if (m, s) in done or (_base_on_this_machine(m, s, by_method)
-                                   and (m not in aliases or s == first))]
+    order = [(m, s) for m, s in order if (m, s) in done or m not in aliases or s == first]
     return ([run_config(data, b, s) for s in seeds for b in baselines]
             + [run_config(data, m, s, budget=budget) for m, s in order])
 
@@ -107,24 +108,6 @@ def _aliases(by_method, methods, seed):
         else:
             first_of[o] = m
     return aliases
-
-
-def _base_on_this_machine(method, seed, by_method):
-    """Whether a post-hoc row may run here: its network's record is this machine's.
-
-    A post-hoc row (``ce>crt``) is fitted on the network its training method
-    trained and is compared with that method's record of the same seed. CPUs
-    that run other kernels train another network from the same seed, so the
-    row waits for a machine of the kind that made its training method's
-    record (:func:`~skimbal.benchmark.same_kernels`).
-    """
-    base, _, post = method.partition(">")
-    if not post:
-        return True
-    records = by_method.get(base, {}).get(seed)
-    if not records:
-        return True  # trained here, with the row
-    return same_kernels(records[0])
 
 
 def setting_parser(description):

@@ -160,7 +160,9 @@ def summary_table(records, *, metrics=DEFAULT_METRICS, baseline=None):
     seeds of each seed's mean over splits, ± the sample standard deviation
     over seeds; accuracies, G-mean, macro-F1 and ECE in %. With ``baseline``,
     a second table gives each method minus the baseline on their common
-    seeds: the mean, each seed's difference, and the paired t-test's p.
+    seeds: the mean, each seed's difference, and the paired t-test's p. A
+    post-hoc row on the baseline's network (``ce>crt`` against ``ce``) is
+    paired with the network its step was fitted on, as its record holds it.
 
     Parameters
     ----------
@@ -485,8 +487,11 @@ def _cell(values, metric):
 
 def _paired_table(methods, baseline, metrics):
     base = methods[baseline]
+    own = any(m.startswith(f"{baseline}>") for m in methods)
     lines = ["", f"Paired against {baseline} (method minus {baseline} on the same seeds; "
-             "mean, then each seed's difference; two-sided paired t-test p):", "",
+             "mean, then each seed's difference; two-sided paired t-test p"
+             + (f"; a post-hoc row on {baseline}'s network is paired with the network "
+                "its step was fitted on" if own else "") + "):", "",
              "| method | seeds | " + " | ".join(metrics) + " |",
              "|---|---|" + "---|" * len(metrics)]
     for method, by_seed in methods.items():
@@ -495,7 +500,8 @@ def _paired_table(methods, baseline, metrics):
         cells, n = [], 0
         for metric in metrics:
             result = paired_difference(seed_scores(by_seed, metric),
-                                       seed_scores(base, metric))
+                                       _baseline_scores(method, by_seed, baseline, base,
+                                                        metric))
             if result is None:
                 cells.append("-")
                 continue
@@ -506,6 +512,24 @@ def _paired_table(methods, baseline, metrics):
         if n:
             lines.append(f"| {method} | {n} | " + " | ".join(cells) + " |")
     return lines
+
+
+def _baseline_scores(method, by_seed, baseline, base, metric):
+    """The baseline's seed scores to pair ``method`` with.
+
+    A post-hoc row on the baseline's network (``ce>crt`` against ``ce``) is
+    paired, seed by seed, with the network its step was fitted on, as its
+    record holds it (the same network as the baseline's record when both
+    were trained on one kind of machine, another one otherwise); records
+    made before they held their network are paired with the baseline's.
+    """
+    scores = seed_scores(base, metric)
+    training, _, post_hoc = method.partition(">")
+    if post_hoc and training == baseline:
+        own = seed_scores(by_seed, f"network.{metric}")
+        scores = {seed: own[seed] if own.get(seed) is not None else scores.get(seed)
+                  for seed in set(scores) | set(own)}
+    return scores
 
 
 def _setting_header(setting, methods):

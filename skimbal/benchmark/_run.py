@@ -357,7 +357,10 @@ def evaluate(config, *, data_home=None, download=False, verbose=0, networks=None
         training data (per class, balanced, many/medium/few-shot, G-mean,
         macro-F1, expected calibration error, log-loss), the network's
         per-epoch training loss and learning rate, fit and predict seconds,
-        and the environment (versions, device, threads, commit).
+        and the environment (versions, device, threads, commit). A post-hoc
+        row's record also holds, under ``"network"``, the test scores of the
+        network its step was fitted on, so that the step's effect is
+        measured on that very network.
 
     See Also
     --------
@@ -441,6 +444,8 @@ def evaluate(config, *, data_home=None, download=False, verbose=0, networks=None
         pred, proba = _predict(model, X_test)
         predict_seconds = time.perf_counter() - start
         train_pred = model.predict(X)
+        # the network a post-hoc step calibrates, scored alone on the same test set
+        own = _predict(network, X_test) if shared and post_hoc else None
         held = (holdout[1], *_predict(model, holdout[0])) if holdout else None
         used_threads = torch.get_num_threads()
     classes = np.asarray(model.classes_)
@@ -458,6 +463,8 @@ def evaluate(config, *, data_home=None, download=False, verbose=0, networks=None
         "environment": {**ENVIRONMENT, "threads": used_threads,
                         "device": _device(model)},
     }
+    if own is not None:
+        record["network"] = _scores(y_test, *own, classes, counts, many, few)
     if held is not None:
         record["holdout"] = _scores(*held, classes, counts, many, few)
         # a step fitted on the held-out set: its held-out scores are in-sample, and

@@ -48,6 +48,23 @@ def test_table_means_spreads_and_paired_rows():
         summary_table(RECORDS, baseline="erm")
 
 
+def test_a_post_hoc_row_is_paired_with_the_network_it_was_fitted_on():
+    # seed 0's record predates the network scores: paired with ce's record (70);
+    # seeds 1 and 2 name their own networks (71 and 76, not ce's 72 and 74)
+    rows = [_record("ce>crt", s, b) for s, b in zip((0, 1, 2), (0.72, 0.75, 0.79))]
+    for row, own in zip(rows[1:], (0.71, 0.76)):
+        row["network"] = {"balanced_accuracy": own}
+    text = summary_table(RECORDS[:3] + rows, metrics=("balanced_accuracy",), baseline="ce")
+    # differences 2, 4, 3 points: mean 3, sd 1, t = 3 sqrt(3) with 2 degrees of freedom
+    t = 3 * np.sqrt(3)
+    p = 1 - t / np.sqrt(2 + t * t)
+    assert f"| ce>crt | 3 | +3.00 (+2.0, +4.0, +3.0; p={p:.3f}) |" in text
+    # a row that trains its own network is paired with ce's records
+    other = [dict(r, config=dict(r["config"], method="ldam>crt")) for r in rows]
+    text = summary_table(RECORDS[:3] + other, metrics=("balanced_accuracy",), baseline="ce")
+    assert "| ldam>crt | 3 | +3.33 (+2.0, +3.0, +5.0;" in text
+
+
 def test_splits_are_averaged_within_a_seed_before_the_spread():
     records = [_record("ce", 0, 0.6, split=0), _record("ce", 0, 0.8, split=1),
                _record("ce", 1, 0.9, split=0), _record("ce", 1, 0.9, split=1)]

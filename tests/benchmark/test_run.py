@@ -213,6 +213,11 @@ def test_post_hoc_rows_share_the_training_methods_network(tmp_path, monkeypatch)
         assert a["key"] == b["key"] and a["per_class_test"] == b["per_class_test"]
         assert a["nll"] == b["nll"]
     assert shared[1]["network_fit_seconds"] is None  # the ce run had trained it
+    # each post-hoc record scores the network its step was fitted on: the ce run's
+    for post_hoc in shared[1:]:
+        assert post_hoc["network"]["per_class_test"] == shared[0]["per_class_test"]
+        assert post_hoc["network"]["nll"] == shared[0]["nll"]
+    assert "network" not in shared[0]
     # a later sweep reads the folder: no training at all
     fits.clear()
     sweep(configs[1:], tmp_path / "later.jsonl", progress=False,
