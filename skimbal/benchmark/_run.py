@@ -806,8 +806,9 @@ def same_kernels(record):
 
     Runs with the same configuration on CPUs that run other kernels (AVX-512
     against AVX2, another model) train other networks, as another seed would;
-    a study that pairs a record with a network trained here (a post-hoc step
-    on a cached network) needs the record from a machine of this kind.
+    a study that reads a record beside a network trained here (its features,
+    its deviation) needs the record from a machine of this kind. (A post-hoc
+    row needs no such check: its record scores the network it was fitted on.)
     Records made before the CPU was recorded count as another kind.
 
     Parameters
