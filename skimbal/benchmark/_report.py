@@ -487,7 +487,7 @@ def _cell(values, metric):
 
 def _paired_table(methods, baseline, metrics):
     base = methods[baseline]
-    own = any(m.startswith(f"{baseline}>") for m in methods)
+    own = any(_on_baseline_network(m, baseline) for m in methods)
     lines = ["", f"Paired against {baseline} (method minus {baseline} on the same seeds; "
              "mean, then each seed's difference; two-sided paired t-test p"
              + (f"; a post-hoc row on {baseline}'s network is paired with the network "
@@ -524,12 +524,16 @@ def _baseline_scores(method, by_seed, baseline, base, metric):
     made before they held their network are paired with the baseline's.
     """
     scores = seed_scores(base, metric)
-    training, _, post_hoc = method.partition(">")
-    if post_hoc and training == baseline:
+    if _on_baseline_network(method, baseline):
         own = seed_scores(by_seed, f"network.{metric}")
         scores = {seed: own[seed] if own.get(seed) is not None else scores.get(seed)
                   for seed in set(scores) | set(own)}
     return scores
+
+
+def _on_baseline_network(method, baseline):
+    """Whether ``method`` is a post-hoc step on the baseline's network (``ce>crt``, ``ce``)."""
+    return method.startswith(f"{baseline}>")
 
 
 def _setting_header(setting, methods):
