@@ -532,7 +532,7 @@ def _baseline_scores(method, by_seed, baseline, base, metric):
 
 
 def _on_baseline_network(method, baseline):
-    """Whether ``method`` is a post-hoc step on the baseline's network (``ce>crt``, ``ce``)."""
+    """Whether ``method`` is a post-hoc step on the baseline's network (``ce>crt`` on ``ce``)."""
     return method.startswith(f"{baseline}>")
 
 
